@@ -1,0 +1,241 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"os"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/embercache/ember/store"
+)
+
+// Client is one connection. Its goroutine reads a pipeline of commands,
+// runs each (appending replies to out), and flushes once; nothing else
+// writes to the connection. Fields read by other clients (CLIENT LIST,
+// CLIENT KILL) are atomics or guarded by mu.
+type Client struct {
+	srv  *Server
+	conn net.Conn
+	id   int64
+	rd   *reader
+	out  []byte
+	tx   *store.Tx
+	db   *store.DB
+
+	resp3      bool
+	authed     bool
+	closeAfter bool // QUIT, SHUTDOWN, or a protocol error: close after flush
+	errors     int  // error replies written so far (failed_calls detection)
+
+	created time.Time
+	laddr   string
+	raddr   string
+
+	// Shared with other goroutines.
+	mu       sync.Mutex
+	name     string
+	libName  string
+	libVer   string
+	user     string
+	dbIndex  atomic.Int64
+	lastCmd  atomic.Pointer[Command]
+	lastIO   atomic.Int64 // unix ms of the last command
+	noEvict  atomic.Bool
+	noTouch  atomic.Bool
+	killed   atomic.Bool
+	qbufSize atomic.Int64
+	obufSize atomic.Int64
+}
+
+func newClient(s *Server, conn net.Conn) *Client {
+	c := &Client{
+		srv:     s,
+		conn:    conn,
+		id:      s.nextID.Add(1),
+		tx:      store.NewTx(s.store),
+		db:      s.store.DB(0),
+		created: time.Now(),
+		laddr:   conn.LocalAddr().String(),
+		raddr:   conn.RemoteAddr().String(),
+		user:    "default",
+	}
+	if _, unix := conn.(*net.UnixConn); unix {
+		c.raddr = conn.LocalAddr().String() + ":0"
+	}
+	c.authed = *s.requirePass.Load() == ""
+	c.rd = newReader(conn, s.cfg.Int("proto-max-bulk-len"), s.cfg.Int("client-query-buffer-limit"), func() bool { return c.authed })
+	c.lastIO.Store(time.Now().UnixMilli())
+	return c
+}
+
+// ID returns the client's unique id (CLIENT ID).
+func (c *Client) ID() int64 { return c.id }
+
+// outFlushThreshold is the reply size at which a long pipeline's replies
+// are written out before the pipeline ends, bounding the buffer.
+const outFlushThreshold = 64 * 1024
+
+func (c *Client) serve() {
+	defer c.srv.wg.Done()
+	defer c.srv.removeClient(c)
+	defer c.conn.Close()
+	for {
+		for {
+			args, err := c.rd.next()
+			if err != nil {
+				var pe *ProtocolError
+				if errors.As(err, &pe) {
+					c.WriteError("ERR " + pe.Msg)
+					c.srv.log.Debug("protocol error", "client", c.raddr, "err", pe.Msg)
+				}
+				c.flush()
+				return
+			}
+			if args == nil {
+				break
+			}
+			c.execute(args)
+			if c.closeAfter || c.killed.Load() {
+				c.flush()
+				return
+			}
+			if len(c.out) >= outFlushThreshold && !c.flush() {
+				return
+			}
+		}
+		if len(c.out) > 0 && !c.flush() {
+			return
+		}
+		if c.srv.closing.Load() || c.killed.Load() {
+			return
+		}
+		if t := c.srv.idleTimeout.Load(); t > 0 {
+			_ = c.conn.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+		}
+		c.qbufSize.Store(int64(c.rd.w - c.rd.r))
+		err := c.rd.fill()
+		if err != nil {
+			if errors.Is(err, errQueryBufLimit) {
+				c.srv.log.Warn("closing client that reached max query buffer length", "client", c.raddr)
+			} else if errors.Is(err, os.ErrDeadlineExceeded) && !c.srv.closing.Load() && !c.killed.Load() {
+				c.srv.log.Debug("closing idle client", "client", c.raddr)
+			}
+			return
+		}
+		c.srv.stats.netInput.Add(int64(c.rd.lastRead))
+	}
+}
+
+// flush writes the pending replies; it reports false if the connection
+// failed.
+func (c *Client) flush() bool {
+	if len(c.out) == 0 {
+		return true
+	}
+	n, err := c.conn.Write(c.out)
+	c.srv.stats.netOutput.Add(int64(n))
+	if cap(c.out) > 4*outFlushThreshold {
+		c.out = make([]byte, 0, 16*1024)
+	} else {
+		c.out = c.out[:0]
+	}
+	return err == nil
+}
+
+// stopReading makes a client blocked in Read return so that it finishes
+// its current replies and exits (shutdown, CLIENT KILL).
+func (c *Client) stopReading() {
+	_ = c.conn.SetReadDeadline(time.Now())
+}
+
+// kill closes another client's connection at its next opportunity.
+func (c *Client) kill() {
+	c.killed.Store(true)
+	c.stopReading()
+}
+
+// execute looks a command up, checks it and runs it.
+func (c *Client) execute(args [][]byte) {
+	cmd := c.srv.cmds.lookupName(args[0])
+	if cmd == nil {
+		c.WriteError(errUnknownCommand(args))
+		return
+	}
+	if cmd.subs != nil && len(args) >= 2 {
+		if sub := cmd.subcommand(args[1]); sub != nil {
+			cmd = sub
+		} else if cmd.Handler == nil {
+			c.WriteError(errUnknownSubcommand(args[1], cmd.containerName()))
+			cmd.stats.rejected.Add(1)
+			return
+		}
+	}
+	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity || cmd.Handler == nil {
+		c.WriteError(errWrongArity(cmd.Name))
+		cmd.stats.rejected.Add(1)
+		return
+	}
+	if !c.authed && cmd.Flags&FlagNoAuth == 0 {
+		c.WriteError(errNoAuth)
+		cmd.stats.rejected.Add(1)
+		return
+	}
+	c.call(cmd, args)
+}
+
+// call runs a checked command and accounts for it.
+func (c *Client) call(cmd *Command, args [][]byte) {
+	errs := c.errors
+	start := time.Now()
+	c.run(cmd, args)
+	dur := time.Since(start)
+	cmd.stats.calls.Add(1)
+	cmd.stats.usec.Add(dur.Microseconds())
+	if c.errors != errs {
+		cmd.stats.failed.Add(1)
+	}
+	c.srv.stats.commandsProcessed.Add(1)
+	c.lastCmd.Store(cmd)
+	c.lastIO.Store(start.UnixMilli())
+}
+
+// selectDB switches the client's database.
+func (c *Client) selectDB(i int) bool {
+	db := c.srv.store.DB(i)
+	if db == nil {
+		return false
+	}
+	c.db = db
+	c.dbIndex.Store(int64(i))
+	return true
+}
+
+func sortClients(cs []*Client) {
+	slices.SortFunc(cs, func(a, b *Client) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+}
+
+// run calls the handler. A handler bug must not take the server down or
+// leave shard locks held: a panic releases the client's locks, is logged
+// with its stack, and answers an error; other clients are unaffected.
+func (c *Client) run(cmd *Command, args [][]byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.tx.Unlock()
+			c.srv.log.Error("command panicked", "cmd", cmd.Name, "panic", r, "stack", string(debug.Stack()))
+			c.WriteError("ERR internal error in '" + cmd.Name + "'")
+		}
+	}()
+	cmd.Handler(c, args)
+}

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/embercache/ember/store"
+)
+
+// Every error reply ember sends, byte for byte as Redis sends it (without the
+// leading '-'). Clients match on these strings and their first word, so they
+// live here, once, and nowhere else. Errors that embed a value are built by
+// the functions below.
+const (
+	errSyntax          = "ERR syntax error"
+	errNotInteger      = "ERR value is not an integer or out of range"
+	errNotFloat        = "ERR value is not a valid float"
+	errWrongType       = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errOverflow        = "ERR increment or decrement would overflow"
+	errNaNOrInf        = "ERR increment would produce NaN or Infinity"
+	errNoSuchKey       = "ERR no such key"
+	errDBIndex         = "ERR DB index is out of range"
+	errInvalidDBIndex  = "ERR invalid DB index"
+	errSameObject      = "ERR source and destination objects are the same"
+	errNoAuth          = "NOAUTH Authentication required."
+	errWrongPass       = "WRONGPASS invalid username-password pair or user is disabled."
+	errAuthNoPass      = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+	errStringTooBig    = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+	errOffsetRange     = "ERR offset is out of range"
+	errNXXXGTLT        = "ERR NX and XX, GT or LT options at the same time are not compatible"
+	errGTLTNX          = "ERR GT, LT, and/or NX options at the same time are not compatible"
+	errInvalidCursor   = "ERR invalid cursor"
+	errTimeout         = "ERR timeout is not an integer or out of range"
+	errClientName      = "ERR Client names cannot contain spaces, newlines or special characters."
+	errNoSuchClient    = "ERR No such client"
+	errProtoVersion    = "NOPROTO unsupported protocol version"
+	errUnknownType     = "ERR unknown type name"
+	errCountPositive   = "ERR COUNT must be > 0"
+	errSubscribedCtx   = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+	errLCSBothLen      = "ERR If you want both the length and indexes, please just use IDX."
+	errLCSTypes        = "ERR The specified keys must contain string values"
+	errOOM             = "OOM command not allowed when used memory > 'maxmemory'."
+	errValueRange      = "ERR value is out of range, must be positive"
+	errMaxClients      = "ERR max number of clients reached"
+	errTooManyShutdown = "ERR Errors trying to SHUTDOWN. Check logs."
+	errLoading         = "LOADING Redis is loading the dataset in memory"
+)
+
+// errWrongArity is the reply for a wrong argument count; name is the
+// command's full lower-case name ("get", "client|setname").
+func errWrongArity(name string) string {
+	return "ERR wrong number of arguments for '" + name + "' command"
+}
+
+// errUnknownCommand is Redis's reply for a command not in the table: the
+// name and up to 128 bytes of arguments, each quoted and followed by a
+// space.
+func errUnknownCommand(args [][]byte) string {
+	var b []byte
+	b = append(b, "ERR unknown command '"...)
+	b = appendTrunc(b, args[0], 128)
+	b = append(b, "', with args beginning with: "...)
+	n := 0
+	for _, a := range args[1:] {
+		if n >= 128 {
+			break
+		}
+		start := len(b)
+		b = append(b, '\'')
+		b = appendTrunc(b, a, 128-n)
+		b = append(b, '\'', ' ')
+		n += len(b) - start
+	}
+	return string(b)
+}
+
+// errUnknownSubcommand is the reply for a container command (CLIENT, CONFIG,
+// OBJECT, ...) given a subcommand it does not have.
+func errUnknownSubcommand(sub []byte, container string) string {
+	var b []byte
+	b = append(b, "ERR unknown subcommand '"...)
+	b = appendTrunc(b, sub, 128)
+	b = append(b, "'. Try "...)
+	b = append(b, container...)
+	b = append(b, " HELP."...)
+	return string(b)
+}
+
+// appendTrunc appends at most n bytes of s, stopping at a NUL byte as C's
+// "%.*s" does.
+func appendTrunc(b, s []byte, n int) []byte {
+	if n < 0 {
+		n = 0
+	}
+	if i := bytes.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > n {
+		s = s[:n]
+	}
+	return append(b, s...)
+}
+
+// storeError maps a typed store error to its Redis reply text.
+func storeError(err error) string {
+	switch {
+	case errors.Is(err, store.ErrWrongType):
+		return errWrongType
+	case errors.Is(err, store.ErrNotInteger):
+		return errNotInteger
+	case errors.Is(err, store.ErrNotFloat):
+		return errNotFloat
+	case errors.Is(err, store.ErrOverflow):
+		return errOverflow
+	case errors.Is(err, store.ErrNaNOrInf):
+		return errNaNOrInf
+	case errors.Is(err, store.ErrTooBig):
+		return errStringTooBig
+	case errors.Is(err, store.ErrNoSuchKey):
+		return errNoSuchKey
+	}
+	return "ERR " + err.Error()
+}
+
+// errInvalidExpireIn is the reply for a TTL argument out of range.
+func errInvalidExpireIn(name string) string {
+	return "ERR invalid expire time in '" + name + "' command"
+}

@@ -1,0 +1,178 @@
+package store
+
+import (
+	"strconv"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Kind is the Redis type of a value, as TYPE reports it.
+type Kind uint8
+
+// The value kinds. The order is stable: persistence encodes it.
+const (
+	KindString Kind = iota
+	KindList
+	KindSet
+	KindZSet
+	KindHash
+	KindStream
+)
+
+// String returns the name TYPE replies with.
+func (k Kind) String() string {
+	switch k {
+	case KindString:
+		return "string"
+	case KindList:
+		return "list"
+	case KindSet:
+		return "set"
+	case KindZSet:
+		return "zset"
+	case KindHash:
+		return "hash"
+	case KindStream:
+		return "stream"
+	}
+	return "none"
+}
+
+// KindFromName maps a TYPE name ("string", "hash", ...) to its Kind; ok is
+// false for names Redis does not know.
+func KindFromName(name string) (Kind, bool) {
+	for k := KindString; k <= KindStream; k++ {
+		if k.String() == name {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// String encodings as OBJECT ENCODING reports them. Redis picks "int" for
+// values that are canonical 64-bit integers, "embstr" for short strings and
+// "raw" for long ones or strings modified in place (APPEND, SETRANGE).
+const (
+	encAuto uint8 = iota // derived from the bytes: int, embstr or raw
+	encRaw               // forced raw after an in-place modification
+)
+
+// embstrLimit is Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
+const embstrLimit = 44
+
+// Entry is one key and its value. An entry lives in exactly one shard's
+// table; all fields except access are guarded by that shard's lock.
+//
+// The key and a string value share one allocation (data = key ++ value):
+// one allocation per key instead of two, and an overwrite that fits reuses
+// it.
+type Entry struct {
+	next     *Entry // bucket chain
+	hash     uint64
+	data     []byte // key bytes, then the string value's bytes
+	obj      any    // the value of non-string kinds (nil for strings)
+	expireAt int64  // absolute unix milliseconds; 0 = no expiry
+	// access is the eviction metadata (LRU clock or LFU counter); it is
+	// updated atomically under the shard's read lock.
+	access  atomic.Uint32
+	heapIdx int32 // position in the shard's expiry heap, -1 when absent
+	klen    uint32
+	kind    Kind
+	enc     uint8
+}
+
+// Key returns the entry's key. The slice aliases the entry: copy it to keep
+// it beyond the shard lock.
+func (e *Entry) Key() []byte { return e.data[:e.klen:e.klen] }
+
+// keyString views the key as a string without copying.
+func (e *Entry) keyString() string {
+	return unsafe.String(unsafe.SliceData(e.data), int(e.klen))
+}
+
+// Kind returns the value's type.
+func (e *Entry) Kind() Kind { return e.kind }
+
+// Str returns the string value. It aliases the entry (valid while the shard
+// lock is held).
+func (e *Entry) Str() []byte { return e.data[e.klen:] }
+
+// Obj returns the value of a non-string entry.
+func (e *Entry) Obj() any { return e.obj }
+
+// ExpireAt returns the absolute expiry in unix milliseconds, 0 for none.
+func (e *Entry) ExpireAt() int64 { return e.expireAt }
+
+// Access returns the entry's eviction metadata word.
+func (e *Entry) Access() uint32 { return e.access.Load() }
+
+// TouchAccess records an access; it may be called under a read lock.
+func (e *Entry) TouchAccess(v uint32) {
+	if e.access.Load() != v {
+		e.access.Store(v)
+	}
+}
+
+// Encoding returns the name OBJECT ENCODING replies with for a string.
+func (e *Entry) Encoding() string {
+	if e.kind != KindString {
+		if enc, ok := e.obj.(interface{ Encoding() string }); ok {
+			return enc.Encoding()
+		}
+		return "unknown"
+	}
+	v := e.Str()
+	if e.enc == encRaw {
+		return "raw"
+	}
+	if len(v) <= 20 && isCanonicalInt(v) {
+		return "int"
+	}
+	if len(v) <= embstrLimit {
+		return "embstr"
+	}
+	return "raw"
+}
+
+// isCanonicalInt reports whether b is the decimal form of an int64 exactly as
+// strconv would print it (no sign on zero, no leading zeros or plus sign).
+func isCanonicalInt(b []byte) bool {
+	n, err := strconv.ParseInt(unsafe.String(unsafe.SliceData(b), len(b)), 10, 64)
+	if err != nil {
+		return false
+	}
+	var buf [24]byte
+	return string(strconv.AppendInt(buf[:0], n, 10)) == string(b)
+}
+
+// entryOverhead is the accounted size of an Entry struct plus its bucket
+// slot, in bytes (80-byte size class + 8-byte bucket pointer).
+const entryOverhead = 88
+
+// size returns the bytes accounted to the entry.
+func (e *Entry) size() int64 {
+	n := int64(entryOverhead) + int64(roundAlloc(cap(e.data)))
+	if s, ok := e.obj.(interface{ MemoryUsage() int64 }); ok {
+		n += s.MemoryUsage()
+	}
+	return n
+}
+
+// roundAlloc rounds n up to the size class the Go allocator would use, close
+// enough for accounting (classes are 8-byte steps below 128, then ~12.5%).
+func roundAlloc(n int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n <= 16:
+		return 16
+	case n <= 128:
+		return (n + 15) &^ 15
+	case n <= 1024:
+		return (n + 127) &^ 127
+	case n <= 32768:
+		return (n + 1023) &^ 1023
+	default:
+		return (n + 8191) &^ 8191
+	}
+}

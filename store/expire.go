@@ -1,0 +1,205 @@
+package store
+
+import (
+	"time"
+)
+
+// Expiry.
+//
+// Redis expires keys two ways: lazily, when a command touches an expired key,
+// and actively, by sampling 20 random keys with a TTL ten times a second and
+// repeating while more than a quarter of a sample was stale. Sampling lets up
+// to ~10% of the keyspace's memory sit in keys that are already dead.
+//
+// ember keeps, per shard, a binary min-heap of the entries that have a TTL,
+// ordered by absolute expiry time. The active cycle pops exactly the entries
+// whose time has passed, so after each cycle no stale key remains (unless a
+// cycle ran out of its time budget, which INFO's expired_stale_perc then
+// shows). The cost is O(log n) per TTL change, paid under the shard lock the
+// write holds anyway, and 4 bytes per entry for its heap position.
+//
+// Lazy expiry still runs on access: a read that meets an expired entry treats
+// it as absent, and a write deletes it (emitting DEL) before acting.
+
+// Tuning constants of the active expiry cycle.
+const (
+	// ActiveExpireInterval is how often the cycle runs (Redis: hz 10).
+	ActiveExpireInterval = 100 * time.Millisecond
+	// activeExpireBatch is how many keys one shard lock hold may expire,
+	// so a burst of expiries never blocks a shard for long.
+	activeExpireBatch = 64
+	// activeExpireBudget bounds one whole cycle's CPU time (25% of the
+	// interval, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
+	activeExpireBudget = ActiveExpireInterval / 4
+)
+
+// expHeap is a min-heap of entries by expireAt; entries know their index.
+type expHeap []*Entry
+
+func (h expHeap) less(i, j int) bool { return h[i].expireAt < h[j].expireAt }
+
+func (h expHeap) swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx = int32(i)
+	h[j].heapIdx = int32(j)
+}
+
+func (h expHeap) up(j int) {
+	for j > 0 {
+		i := (j - 1) / 2
+		if !h.less(j, i) {
+			break
+		}
+		h.swap(i, j)
+		j = i
+	}
+}
+
+func (h expHeap) down(i int) bool {
+	i0 := i
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		j := l
+		if r := l + 1; r < n && h.less(r, l) {
+			j = r
+		}
+		if !h.less(j, i) {
+			break
+		}
+		h.swap(i, j)
+		i = j
+	}
+	return i > i0
+}
+
+// push adds e (heapIdx must be -1).
+func (h *expHeap) push(e *Entry) {
+	e.heapIdx = int32(len(*h))
+	*h = append(*h, e)
+	h.up(len(*h) - 1)
+}
+
+// remove takes e out of the heap (heapIdx must be valid).
+func (h *expHeap) remove(e *Entry) {
+	i := int(e.heapIdx)
+	n := len(*h) - 1
+	if i != n {
+		h.swap(i, n)
+	}
+	(*h)[n] = nil
+	*h = (*h)[:n]
+	e.heapIdx = -1
+	if i != n {
+		if !h.down(i) {
+			h.up(i)
+		}
+	}
+	if cap(*h) > 64 && len(*h) < cap(*h)/4 {
+		*h = append(expHeap(nil), (*h)...)
+	}
+}
+
+// fix restores order after e.expireAt changed.
+func (h expHeap) fix(e *Entry) {
+	i := int(e.heapIdx)
+	if !h.down(i) {
+		h.up(i)
+	}
+}
+
+// setExpireLocked sets e's absolute expiry (0 removes it) and maintains the
+// shard's heap. REQUIRES: the shard's write lock.
+func (s *shard) setExpireLocked(e *Entry, at int64) {
+	switch {
+	case at == 0 && e.heapIdx >= 0:
+		e.expireAt = 0
+		s.exp.remove(e)
+	case at == 0:
+		e.expireAt = 0
+	case e.heapIdx >= 0:
+		e.expireAt = at
+		s.exp.fix(e)
+	default:
+		e.expireAt = at
+		s.exp.push(e)
+	}
+}
+
+// expireCycle removes expired entries from every shard of every database,
+// at most activeExpireBatch per lock hold, within activeExpireBudget. It
+// returns how many keys it expired and whether it ran out of time.
+func (st *Store) expireCycle() (n int, timedOut bool) {
+	start := time.Now()
+	for _, db := range st.dbs {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			for {
+				now := st.Now()
+				sh.mu.RLock()
+				due := len(sh.exp) > 0 && sh.exp[0].expireAt <= now
+				sh.mu.RUnlock()
+				if !due {
+					break
+				}
+				k := st.expireShardBatch(db, sh, now)
+				n += k
+				if k < activeExpireBatch {
+					break
+				}
+				if time.Since(start) > activeExpireBudget {
+					return n, true
+				}
+			}
+		}
+	}
+	return n, false
+}
+
+// expireShardBatch deletes up to activeExpireBatch entries of sh that expired
+// by now, emitting a DEL for each.
+func (st *Store) expireShardBatch(db *DB, sh *shard, now int64) int {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	k := 0
+	for k < activeExpireBatch && len(sh.exp) > 0 && sh.exp[0].expireAt <= now {
+		e := sh.exp[0]
+		db.expireEntryLocked(sh, e)
+		k++
+	}
+	return k
+}
+
+// expireEntryLocked deletes an expired entry, counts it, and journals DEL.
+// REQUIRES: the shard's write lock.
+func (db *DB) expireEntryLocked(sh *shard, e *Entry) {
+	sh.deleteLocked(e)
+	db.store.stats.ExpiredKeys.Add(1)
+	db.store.journal.emitExpired(db.index, e.Key())
+}
+
+// staleCount returns how many entries of the store are expired but not yet
+// removed, and how many entries have a TTL, for expired_stale_perc.
+func (st *Store) staleCount() (stale, volatile int) {
+	now := st.Now()
+	for _, db := range st.dbs {
+		for i := range db.shards {
+			sh := &db.shards[i]
+			sh.mu.RLock()
+			volatile += len(sh.exp)
+			// The heap is ordered, so stale entries are a prefix in
+			// expectation; counting them exactly would need a walk, and a
+			// bounded walk of the top levels is enough for a percentage.
+			for j := 0; j < len(sh.exp) && j < 1024; j++ {
+				if sh.exp[j].expireAt <= now {
+					stale++
+				}
+			}
+			sh.mu.RUnlock()
+		}
+	}
+	return stale, volatile
+}

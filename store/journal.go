@@ -1,0 +1,127 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// The journal.
+//
+// Every effective write to the keyspace is described once, as a
+// deterministic command (SET k v PXAT <ms>, DEL k, ...), by the code that
+// made it, while that code still holds the shard locks of the keys involved.
+// Persistence, replication, keyspace notifications and cache invalidation
+// subscribe to the journal instead of being called by command handlers.
+//
+// Emit delivers a record synchronously to every subscriber under the
+// journal's mutex, which gives one total order consistent with the order of
+// changes in memory for every key. Subscribers must therefore be quick (copy
+// the record into a buffer and return) and must not call into the store.
+// When nobody subscribes, Emit costs one atomic load; callers check Active
+// before building records that would allocate.
+
+// Cause says why a mutation happened.
+type Cause uint8
+
+// Causes of mutations.
+const (
+	CauseCommand Cause = iota // a client command (or script, or transaction)
+	CauseExpired              // the key's TTL passed (lazy or active expiry)
+	CauseEvicted              // maxmemory eviction
+)
+
+// Mutation is one journal record.
+type Mutation struct {
+	// Seq numbers records in journal order, from 1.
+	Seq uint64
+	// DB is the database the command applies to.
+	DB int
+	// Args is the deterministic command, name first (upper case). The
+	// slices are only valid during the subscriber call: copy to keep.
+	Args [][]byte
+	// Cause says why the change happened.
+	Cause Cause
+}
+
+// Subscriber receives journal records in order. It runs under the journal's
+// lock and the writer's shard locks: it must not block or call the store.
+type Subscriber func(m *Mutation)
+
+// Journal fans mutation records out to its subscribers.
+type Journal struct {
+	mu   sync.Mutex
+	seq  uint64
+	subs atomic.Pointer[[]*subscription]
+}
+
+type subscription struct{ fn Subscriber }
+
+// Subscribe registers fn and returns a function that removes it.
+func (j *Journal) Subscribe(fn Subscriber) (cancel func()) {
+	s := &subscription{fn: fn}
+	j.mu.Lock()
+	var cur []*subscription
+	if p := j.subs.Load(); p != nil {
+		cur = *p
+	}
+	next := append(append([]*subscription(nil), cur...), s)
+	j.subs.Store(&next)
+	j.mu.Unlock()
+	return func() {
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		p := j.subs.Load()
+		if p == nil {
+			return
+		}
+		var next []*subscription
+		for _, x := range *p {
+			if x != s {
+				next = append(next, x)
+			}
+		}
+		if len(next) == 0 {
+			j.subs.Store(nil)
+		} else {
+			j.subs.Store(&next)
+		}
+	}
+}
+
+// Active reports whether anyone subscribes; records need not be built
+// otherwise.
+func (j *Journal) Active() bool { return j.subs.Load() != nil }
+
+// Seq returns the sequence number of the last record emitted.
+func (j *Journal) Seq() uint64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.seq
+}
+
+// emit delivers one record. REQUIRES: the shard locks of the keys involved.
+func (j *Journal) emit(db int, cause Cause, args [][]byte) {
+	p := j.subs.Load()
+	if p == nil {
+		return
+	}
+	j.mu.Lock()
+	j.seq++
+	m := Mutation{Seq: j.seq, DB: db, Args: args, Cause: cause}
+	for _, s := range *p {
+		s.fn(&m)
+	}
+	j.mu.Unlock()
+}
+
+var (
+	cmdDEL = []byte("DEL")
+)
+
+// emitExpired journals the removal of an expired key as DEL.
+func (j *Journal) emitExpired(db int, key []byte) {
+	if !j.Active() {
+		return
+	}
+	j.emit(db, CauseExpired, [][]byte{cmdDEL, key})
+}

@@ -1,0 +1,399 @@
+package store
+
+import (
+	"errors"
+	"hash/maphash"
+	"math/bits"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config sizes a Store.
+type Config struct {
+	// Databases is the number of logical databases (SELECT 0..n-1).
+	Databases int
+	// Shards is the number of lock stripes per database, a power of two.
+	Shards int
+}
+
+// DefaultShards is the number of shards per database when Config.Shards is
+// zero. 256 stripes keep lock contention negligible for tens of cores while
+// costing ~16 KiB per database.
+const DefaultShards = 256
+
+// Stats are keyspace counters read by INFO and metrics. Counters that the
+// read path bumps (hits, misses) live per shard instead, to avoid a shared
+// cache line; Store.Hits and Store.Misses sum them.
+type Stats struct {
+	ExpiredKeys atomic.Int64 // keys removed because their TTL passed
+	EvictedKeys atomic.Int64 // keys removed by maxmemory eviction
+	// ExpiredStalePerc is the last measured share of TTL keys that had
+	// expired but not yet been removed, in hundredths of a percent.
+	ExpiredStalePerc atomic.Int64
+	// ExpireCycleTimeouts counts active expiry cycles that hit their time
+	// budget before all due keys were removed.
+	ExpireCycleTimeouts atomic.Int64
+}
+
+// Store is the whole keyspace: every database, the journal and the stats.
+type Store struct {
+	dbs     []*DB
+	journal Journal
+	stats   Stats
+	seed    maphash.Seed
+	clock   atomic.Pointer[func() int64]
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+// ErrBadShards reports a shard count that is not a positive power of two.
+var ErrBadShards = errors.New("shards must be a power of two between 1 and 65536")
+
+// New builds a Store; call Start to run its background expiry.
+func New(cfg Config) (*Store, error) {
+	if cfg.Databases <= 0 {
+		cfg.Databases = 16
+	}
+	if cfg.Shards == 0 {
+		cfg.Shards = DefaultShards
+	}
+	if cfg.Shards < 1 || cfg.Shards > 65536 || cfg.Shards&(cfg.Shards-1) != 0 {
+		return nil, ErrBadShards
+	}
+	st := &Store{
+		seed: maphash.MakeSeed(),
+		stop: make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	shift := uint8(64 - bits.TrailingZeros(uint(cfg.Shards)))
+	for i := 0; i < cfg.Databases; i++ {
+		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift}
+		st.dbs = append(st.dbs, db)
+	}
+	return st, nil
+}
+
+// Start runs the active expiry cycle until Close.
+func (st *Store) Start() {
+	go st.expireLoop()
+}
+
+// Close stops background work and waits for it.
+func (st *Store) Close() {
+	st.stopOnce.Do(func() {
+		close(st.stop)
+	})
+	select {
+	case <-st.done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func (st *Store) expireLoop() {
+	defer close(st.done)
+	t := time.NewTicker(ActiveExpireInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-st.stop:
+			return
+		case <-t.C:
+			_, timedOut := st.expireCycle()
+			if timedOut {
+				st.stats.ExpireCycleTimeouts.Add(1)
+			}
+			stale, vol := st.staleCount()
+			if vol > 0 {
+				st.stats.ExpiredStalePerc.Store(int64(stale) * 10000 / int64(vol))
+			} else {
+				st.stats.ExpiredStalePerc.Store(0)
+			}
+		}
+	}
+}
+
+// ExpireNow runs one active expiry cycle synchronously (tests and DEBUG).
+func (st *Store) ExpireNow() int {
+	n, _ := st.expireCycle()
+	return n
+}
+
+// SetClock replaces the millisecond clock (tests); nil restores wall time.
+func (st *Store) SetClock(fn func() int64) {
+	if fn == nil {
+		st.clock.Store(nil)
+		return
+	}
+	st.clock.Store(&fn)
+}
+
+// Now returns the store's current time in unix milliseconds.
+func (st *Store) Now() int64 {
+	if fn := st.clock.Load(); fn != nil {
+		return (*fn)()
+	}
+	return time.Now().UnixMilli()
+}
+
+// DB returns database i, or nil if out of range.
+func (st *Store) DB(i int) *DB {
+	if i < 0 || i >= len(st.dbs) {
+		return nil
+	}
+	return st.dbs[i]
+}
+
+// Databases returns the number of databases.
+func (st *Store) Databases() int { return len(st.dbs) }
+
+// Journal returns the store's journal of mutations.
+func (st *Store) Journal() *Journal { return &st.journal }
+
+// Stats returns the store's counters.
+func (st *Store) Stats() *Stats { return &st.stats }
+
+// Hits returns keyspace_hits summed over every shard.
+func (st *Store) Hits() int64 {
+	var n int64
+	for _, db := range st.dbs {
+		for i := range db.shards {
+			n += db.shards[i].hits.Load()
+		}
+	}
+	return n
+}
+
+// Misses returns keyspace_misses summed over every shard.
+func (st *Store) Misses() int64 {
+	var n int64
+	for _, db := range st.dbs {
+		for i := range db.shards {
+			n += db.shards[i].misses.Load()
+		}
+	}
+	return n
+}
+
+// ResetStats zeroes the resettable counters (CONFIG RESETSTAT).
+func (st *Store) ResetStats() {
+	st.stats.ExpiredKeys.Store(0)
+	st.stats.EvictedKeys.Store(0)
+	st.stats.ExpireCycleTimeouts.Store(0)
+	for _, db := range st.dbs {
+		for i := range db.shards {
+			db.shards[i].hits.Store(0)
+			db.shards[i].misses.Store(0)
+		}
+	}
+}
+
+// UsedMemory returns the bytes accounted to the keyspace.
+func (st *Store) UsedMemory() int64 {
+	var n int64
+	for _, db := range st.dbs {
+		for i := range db.shards {
+			n += db.shards[i].used.Load()
+		}
+	}
+	return n
+}
+
+// hash returns the 64-bit hash of key used for shard and bucket choice.
+func (st *Store) hash(key []byte) uint64 { return maphash.Bytes(st.seed, key) }
+
+// shard is one lock stripe of a database.
+type shard struct {
+	mu     sync.RWMutex
+	tab    table
+	exp    expHeap
+	keys   atomic.Int64 // entries in tab, readable without the lock
+	used   atomic.Int64 // accounted bytes, readable without the lock
+	hits   atomic.Int64
+	misses atomic.Int64
+	_      [40]byte // keep neighbouring shards' locks on separate cache lines
+}
+
+// insertLocked adds a new entry. REQUIRES: write lock.
+func (s *shard) insertLocked(e *Entry) {
+	s.tab.insert(e)
+	s.keys.Add(1)
+	s.used.Add(e.size())
+}
+
+// deleteLocked removes e from the table and the expiry heap.
+// REQUIRES: write lock.
+func (s *shard) deleteLocked(e *Entry) {
+	if e.heapIdx >= 0 {
+		s.exp.remove(e)
+	}
+	s.tab.remove(e)
+	s.keys.Add(-1)
+	s.used.Add(-e.size())
+}
+
+// DB is one logical database: a fixed array of shards.
+type DB struct {
+	store  *Store
+	index  int
+	shards []shard
+	shift  uint8
+}
+
+// Index returns the database number.
+func (db *DB) Index() int { return db.index }
+
+// shardIndex maps a hash to its shard.
+func (db *DB) shardIndex(h uint64) uint32 {
+	if db.shift >= 64 {
+		return 0
+	}
+	return uint32(h >> db.shift)
+}
+
+// Len returns the number of keys (including expired ones not yet removed),
+// without taking locks: DBSIZE.
+func (db *DB) Len() int64 {
+	var n int64
+	for i := range db.shards {
+		n += db.shards[i].keys.Load()
+	}
+	return n
+}
+
+// Volatile returns the number of keys with a TTL (INFO keyspace "expires").
+func (db *DB) Volatile() int64 {
+	var n int64
+	for i := range db.shards {
+		s := &db.shards[i]
+		s.mu.RLock()
+		n += int64(len(s.exp))
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+// AvgTTL returns the average remaining TTL in ms of keys with one, sampled
+// from each shard's heap (INFO keyspace "avg_ttl").
+func (db *DB) AvgTTL() int64 {
+	now := db.store.Now()
+	var sum, n int64
+	for i := range db.shards {
+		s := &db.shards[i]
+		s.mu.RLock()
+		for j := 0; j < len(s.exp) && j < 16; j++ {
+			if d := s.exp[j].expireAt - now; d > 0 {
+				sum += d
+				n++
+			}
+		}
+		s.mu.RUnlock()
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / n
+}
+
+// Scan continues a SCAN iteration from cursor, calling fn for live entries
+// (under the shard's read lock; fn must copy what it keeps) until at least
+// count buckets' worth of entries were visited. It returns the next cursor,
+// 0 when the iteration is complete. Every key present from the first call to
+// the last is returned at least once, whatever resizing happens between.
+func (db *DB) Scan(cursor uint64, count int, fn func(e *Entry)) uint64 {
+	nsh := uint64(len(db.shards))
+	sbits := uint(bits.TrailingZeros64(nsh))
+	si := cursor & (nsh - 1)
+	v := cursor >> sbits
+	now := db.store.Now()
+	visited := 0
+	for {
+		s := &db.shards[si]
+		s.mu.RLock()
+		if s.tab.count == 0 {
+			v = 0
+		} else {
+			v = s.tab.scan(v, func(e *Entry) {
+				visited++
+				if e.expireAt != 0 && e.expireAt <= now {
+					return
+				}
+				fn(e)
+			})
+		}
+		s.mu.RUnlock()
+		if v == 0 {
+			si++
+			if si == nsh {
+				return 0
+			}
+		}
+		if visited >= count {
+			// A cursor that does not fit (absurdly large tables) restarts
+			// the shard rather than corrupting the shard index.
+			if v > (^uint64(0))>>sbits {
+				v = 0
+			}
+			return v<<sbits | si
+		}
+	}
+}
+
+// Each calls fn for every live entry, one shard at a time under its read
+// lock, until fn returns false (KEYS). fn must copy what it keeps.
+func (db *DB) Each(fn func(e *Entry) bool) {
+	now := db.store.Now()
+	for i := range db.shards {
+		s := &db.shards[i]
+		cont := true
+		s.mu.RLock()
+		s.tab.each(func(e *Entry) bool {
+			if e.expireAt != 0 && e.expireAt <= now {
+				return true
+			}
+			cont = fn(e)
+			return cont
+		})
+		s.mu.RUnlock()
+		if !cont {
+			return
+		}
+	}
+}
+
+// RandomKey returns a copy of a random live key, or nil if none is found.
+func (db *DB) RandomKey(r *rand.Rand) []byte {
+	now := db.store.Now()
+	n := len(db.shards)
+	for attempt := 0; attempt < 100; attempt++ {
+		start := r.IntN(n)
+		for k := 0; k < n; k++ {
+			s := &db.shards[(start+k)%n]
+			if s.keys.Load() == 0 {
+				continue
+			}
+			s.mu.RLock()
+			e := s.tab.random(r)
+			var key []byte
+			live := e != nil && (e.expireAt == 0 || e.expireAt > now)
+			if live {
+				key = append([]byte(nil), e.Key()...)
+			}
+			s.mu.RUnlock()
+			if live {
+				return key
+			}
+			break
+		}
+	}
+	// Mostly expired keys: fall back to a walk.
+	var key []byte
+	db.Each(func(e *Entry) bool {
+		key = append([]byte(nil), e.Key()...)
+		return false
+	})
+	return key
+}

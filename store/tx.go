@@ -1,0 +1,370 @@
+package store
+
+import (
+	"slices"
+	"strconv"
+)
+
+// Tx is one command's view of the keyspace while it holds the shard locks of
+// the keys it touches. A client owns one Tx and reuses it for every command,
+// so running a command allocates nothing here.
+//
+// Use: Begin(db, write); Key(k) for every key; Lock(); work through Lookup,
+// SetString, Delete, ...; Emit the effect; Unlock(). LockKey does the first
+// three steps for the common one-key case.
+//
+// Every method that takes a key REQUIRES that the key's shard was locked by
+// this Tx (in write mode for methods that change the store).
+type Tx struct {
+	st     *Store
+	db     *DB
+	now    int64
+	write  bool
+	locked bool
+	refs   []shardRef
+	args   [][]byte
+	arena  []byte
+}
+
+type shardRef struct {
+	db  *DB
+	idx uint32
+}
+
+// NewTx returns a reusable Tx over st.
+func NewTx(st *Store) *Tx {
+	return &Tx{st: st, refs: make([]shardRef, 0, 8), args: make([][]byte, 0, 8), arena: make([]byte, 0, 128)}
+}
+
+// Begin starts a command on db; write says whether shards are locked for
+// writing. It samples the clock once: all TTL checks of the command use it.
+func (tx *Tx) Begin(db *DB, write bool) {
+	tx.db = db
+	tx.write = write
+	tx.refs = tx.refs[:0]
+	tx.arena = tx.arena[:0]
+	tx.now = tx.st.Now()
+}
+
+// Key adds key (in the Tx's database) to the set of shards to lock.
+func (tx *Tx) Key(key []byte) { tx.KeyIn(tx.db, key) }
+
+// KeyIn adds key of another database to the set of shards to lock.
+func (tx *Tx) KeyIn(db *DB, key []byte) {
+	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.st.hash(key))})
+}
+
+// Lock acquires the collected shard locks in ascending (db, shard) order.
+func (tx *Tx) Lock() {
+	r := tx.refs
+	if len(r) > 1 {
+		slices.SortFunc(r, func(a, b shardRef) int {
+			if a.db.index != b.db.index {
+				return a.db.index - b.db.index
+			}
+			return int(a.idx) - int(b.idx)
+		})
+		r = slices.CompactFunc(r, func(a, b shardRef) bool { return a == b })
+		tx.refs = r
+	}
+	for _, ref := range r {
+		s := &ref.db.shards[ref.idx]
+		if tx.write {
+			s.mu.Lock()
+		} else {
+			s.mu.RLock()
+		}
+	}
+	tx.locked = true
+}
+
+// LockKey begins a one-key command and locks its shard.
+func (tx *Tx) LockKey(db *DB, key []byte, write bool) {
+	tx.Begin(db, write)
+	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.st.hash(key))})
+	tx.Lock()
+}
+
+// LockAll begins a command that needs every shard of the given databases
+// (FLUSHDB, FLUSHALL, SWAPDB), always for writing. dbs must be sorted by
+// index and distinct.
+func (tx *Tx) LockAll(dbs ...*DB) {
+	tx.Begin(dbs[0], true)
+	for _, db := range dbs {
+		for i := range db.shards {
+			tx.refs = append(tx.refs, shardRef{db, uint32(i)})
+		}
+	}
+	for _, ref := range tx.refs {
+		ref.db.shards[ref.idx].mu.Lock()
+	}
+	tx.locked = true
+}
+
+// Unlock releases every lock the Tx holds.
+func (tx *Tx) Unlock() {
+	if !tx.locked {
+		return
+	}
+	for i := len(tx.refs) - 1; i >= 0; i-- {
+		s := &tx.refs[i].db.shards[tx.refs[i].idx]
+		if tx.write {
+			s.mu.Unlock()
+		} else {
+			s.mu.RUnlock()
+		}
+	}
+	tx.locked = false
+}
+
+// DB returns the database the Tx began on.
+func (tx *Tx) DB() *DB { return tx.db }
+
+// Now returns the command's clock sample in unix milliseconds.
+func (tx *Tx) Now() int64 { return tx.now }
+
+// Store returns the store the Tx works on.
+func (tx *Tx) Store() *Store { return tx.st }
+
+func (tx *Tx) locate(db *DB, key []byte) (*shard, uint64) {
+	h := tx.st.hash(key)
+	return &db.shards[db.shardIndex(h)], h
+}
+
+// Lookup returns key's live entry in the Tx's database, or nil. An expired
+// entry is absent; under a write lock it is also deleted (journaled as DEL).
+func (tx *Tx) Lookup(key []byte) *Entry { return tx.LookupIn(tx.db, key) }
+
+// LookupIn is Lookup in another locked database.
+func (tx *Tx) LookupIn(db *DB, key []byte) *Entry {
+	s, h := tx.locate(db, key)
+	e := s.tab.lookup(h, key)
+	if e != nil && e.expireAt != 0 && e.expireAt <= tx.now {
+		if tx.write {
+			db.expireEntryLocked(s, e)
+		}
+		return nil
+	}
+	return e
+}
+
+// LookupRead is Lookup for commands that read the value: it counts a
+// keyspace hit or miss.
+func (tx *Tx) LookupRead(key []byte) *Entry {
+	s, h := tx.locate(tx.db, key)
+	e := s.tab.lookup(h, key)
+	if e != nil && e.expireAt != 0 && e.expireAt <= tx.now {
+		if tx.write {
+			tx.db.expireEntryLocked(s, e)
+		}
+		e = nil
+	}
+	if e == nil {
+		s.misses.Add(1)
+	} else {
+		s.hits.Add(1)
+	}
+	return e
+}
+
+func newData(key, val []byte) []byte {
+	d := make([]byte, len(key)+len(val))
+	copy(d, key)
+	copy(d[len(key):], val)
+	return d
+}
+
+// SetString stores val as key's string value with absolute expiry at (0 for
+// none), replacing a value of any kind. It returns the entry.
+func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
+	s, h := tx.locate(tx.db, key)
+	e := s.tab.lookup(h, key)
+	if e == nil {
+		e = &Entry{hash: h, data: newData(key, val), klen: uint32(len(key)), heapIdx: -1}
+		s.insertLocked(e)
+		if at != 0 {
+			s.setExpireLocked(e, at)
+		}
+		return e
+	}
+	before := e.size()
+	need := int(e.klen) + len(val)
+	if e.kind == KindString && cap(e.data) >= need && cap(e.data) <= 2*need+32 {
+		e.data = append(e.data[:e.klen], val...)
+	} else {
+		e.data = newData(key, val)
+	}
+	e.obj = nil
+	e.kind = KindString
+	e.enc = encAuto
+	s.setExpireLocked(e, at)
+	s.used.Add(e.size() - before)
+	return e
+}
+
+// AppendString appends v to a string entry in the Tx's database and returns
+// the new length. Like Redis's sds, the buffer grows geometrically, so
+// repeated APPENDs are amortised O(1); the encoding becomes raw.
+func (tx *Tx) AppendString(e *Entry, v []byte) int {
+	s := &tx.db.shards[tx.db.shardIndex(e.hash)]
+	before := e.size()
+	e.data = append(e.data, v...)
+	e.enc = encRaw
+	s.used.Add(e.size() - before)
+	return len(e.data) - int(e.klen)
+}
+
+// SetRange overwrites a string entry's bytes from offset with v, padding
+// with zero bytes when offset is past the end, and returns the new length.
+func (tx *Tx) SetRange(e *Entry, offset int, v []byte) int {
+	s := &tx.db.shards[tx.db.shardIndex(e.hash)]
+	before := e.size()
+	end := int(e.klen) + offset + len(v)
+	if end > len(e.data) {
+		if end <= cap(e.data) {
+			old := len(e.data)
+			e.data = e.data[:end]
+			clear(e.data[old:])
+		} else {
+			nd := make([]byte, end, end+end/4)
+			copy(nd, e.data)
+			e.data = nd
+		}
+	}
+	copy(e.data[int(e.klen)+offset:], v)
+	e.enc = encRaw
+	s.used.Add(e.size() - before)
+	return len(e.data) - int(e.klen)
+}
+
+// PutIn stores a value of any kind under key in db, replacing what was
+// there; str is the value of a string, obj the value of other kinds. at is
+// the absolute expiry (0 for none). It returns the new entry.
+func (tx *Tx) PutIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64) *Entry {
+	s, h := tx.locate(db, key)
+	if old := s.tab.lookup(h, key); old != nil {
+		s.deleteLocked(old)
+	}
+	e := &Entry{hash: h, data: newData(key, str), klen: uint32(len(key)), heapIdx: -1, kind: kind, obj: obj}
+	s.insertLocked(e)
+	if at != 0 {
+		s.setExpireLocked(e, at)
+	}
+	return e
+}
+
+// CloneEntryTo copies src (of any database) under key in db, with src's
+// value and TTL, replacing what was there; cloneObj deep-copies non-string
+// values. It returns the new entry (COPY, and RENAME/MOVE via MoveEntry).
+func (tx *Tx) CloneEntryTo(db *DB, key []byte, src *Entry, cloneObj func(any) any) *Entry {
+	var obj any
+	if src.obj != nil {
+		obj = cloneObj(src.obj)
+	}
+	e := tx.PutIn(db, key, src.kind, src.Str(), obj, src.expireAt)
+	e.enc = src.enc
+	return e
+}
+
+// MoveEntry moves src (found in srcDB) to key in dstDB, keeping its value,
+// TTL and encoding, replacing what was at the destination (RENAME, MOVE).
+func (tx *Tx) MoveEntry(srcDB *DB, src *Entry, dstDB *DB, key []byte) *Entry {
+	s := &srcDB.shards[srcDB.shardIndex(src.hash)]
+	s.deleteLocked(src)
+	e := tx.PutIn(dstDB, key, src.kind, src.Str(), src.obj, src.expireAt)
+	e.enc = src.enc
+	e.access.Store(src.access.Load())
+	return e
+}
+
+// Delete removes key from the Tx's database; it reports whether a live key
+// was removed.
+func (tx *Tx) Delete(key []byte) bool { return tx.DeleteIn(tx.db, key) }
+
+// DeleteIn is Delete in another locked database.
+func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
+	e := tx.LookupIn(db, key)
+	if e == nil {
+		return false
+	}
+	s := &db.shards[db.shardIndex(e.hash)]
+	s.deleteLocked(e)
+	return true
+}
+
+// SetExpire sets e's absolute expiry in ms (0 removes the TTL). e must be in
+// the Tx's database.
+func (tx *Tx) SetExpire(e *Entry, at int64) {
+	tx.db.shards[tx.db.shardIndex(e.hash)].setExpireLocked(e, at)
+}
+
+// Size returns the bytes accounted to e; pair with Resized after changing a
+// collection in place.
+func (e *Entry) Size() int64 { return e.size() }
+
+// Resized re-accounts e after its value changed in place; before is
+// e.Size() measured before the change.
+func (tx *Tx) Resized(e *Entry, before int64) {
+	tx.db.shards[tx.db.shardIndex(e.hash)].used.Add(e.size() - before)
+}
+
+// FlushLocked empties db. REQUIRES: LockAll over db. The old tables are left
+// to the garbage collector, so the pause is O(shards) however big db was.
+func (tx *Tx) FlushLocked(db *DB) {
+	for i := range db.shards {
+		s := &db.shards[i]
+		s.tab = table{}
+		s.exp = nil
+		s.keys.Store(0)
+		s.used.Store(0)
+	}
+}
+
+// SwapLocked exchanges the contents of a and b (SWAPDB). REQUIRES: LockAll
+// over both.
+func (tx *Tx) SwapLocked(a, b *DB) {
+	for i := range a.shards {
+		x, y := &a.shards[i], &b.shards[i]
+		x.tab, y.tab = y.tab, x.tab
+		x.exp, y.exp = y.exp, x.exp
+		xk, yk := x.keys.Load(), y.keys.Load()
+		x.keys.Store(yk)
+		y.keys.Store(xk)
+		xu, yu := x.used.Load(), y.used.Load()
+		x.used.Store(yu)
+		y.used.Store(xu)
+	}
+}
+
+// Journaling reports whether the journal has subscribers: callers skip
+// building records (and formatting numbers for them) when it has none.
+func (tx *Tx) Journaling() bool { return tx.st.journal.Active() }
+
+// Emit journals the command's effect on the Tx's database. The arguments
+// are only read during the call.
+func (tx *Tx) Emit(args ...[]byte) { tx.EmitIn(tx.db, args...) }
+
+// EmitIn journals an effect on another database.
+func (tx *Tx) EmitIn(db *DB, args ...[]byte) {
+	if !tx.st.journal.Active() {
+		return
+	}
+	tx.args = append(tx.args[:0], args...)
+	tx.st.journal.emit(db.index, CauseCommand, tx.args)
+	clear(tx.args)
+}
+
+// Int formats n into the Tx's scratch arena for use in an Emit (valid until
+// the next Begin).
+func (tx *Tx) Int(n int64) []byte {
+	start := len(tx.arena)
+	tx.arena = strconv.AppendInt(tx.arena, n, 10)
+	return tx.arena[start:len(tx.arena):len(tx.arena)]
+}
+
+// Bytes copies b into the scratch arena (valid until the next Begin).
+func (tx *Tx) Bytes(b []byte) []byte {
+	start := len(tx.arena)
+	tx.arena = append(tx.arena, b...)
+	return tx.arena[start:len(tx.arena):len(tx.arena)]
+}
