@@ -60,4 +60,3 @@ func TestJournalExpiry(t *testing.T) {
 		t.Fatalf("records: %q", recs)
 	}
 }
-
