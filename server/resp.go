@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 )
 
 // The request reader.
@@ -20,17 +21,26 @@ import (
 //   - A partially received command keeps its parse state (argument offsets
 //     relative to the command's start), so a 512 MB bulk arriving in 16 KiB
 //     reads is scanned once, and the buffer grows once to the announced size.
-//   - Limits follow Redis: proto-max-bulk-len for a bulk, 1M arguments per
-//     command, 64 KiB for an inline command or a length line, and
+//   - Limits follow Redis: proto-max-bulk-len for a bulk, INT_MAX arguments
+//     per command, 64 KiB for an inline command or a length line, and
 //     client-query-buffer-limit for the whole buffer. A limit is checked
 //     before anything is allocated for it.
 //   - Errors carry Redis's exact "Protocol error: ..." text.
+//   - Lines are found as Redis finds them, with strchr on the buffer: a
+//     length line ends at its first '\r' and the byte after it is skipped
+//     unchecked; an inline command ends at its first '\n'; a NUL byte before
+//     the terminator hides it, so the request waits for more input (and is
+//     "too big" past 64 KiB), exactly as Redis does.
+//   - The result does not depend on how the input is split into reads: a
+//     line longer than 64 KiB is "too big" even when it arrives whole
+//     (Redis refuses it only when a read ends inside it, which depends on
+//     TCP segmentation; refusing it always makes the reader deterministic).
 
 // Reader limits that Redis hard-codes.
 const (
-	protoInlineMaxSize = 64 * 1024   // PROTO_INLINE_MAX_SIZE
-	protoMaxArgs       = 1024 * 1024 // multibulk length limit
-	protoIOBufLen      = 16 * 1024   // PROTO_IOBUF_LEN
+	protoInlineMaxSize = 64 * 1024     // PROTO_INLINE_MAX_SIZE
+	protoMaxArgs       = math.MaxInt32 // multibulk length limit (INT_MAX)
+	protoIOBufLen      = 16 * 1024     // PROTO_IOBUF_LEN
 	// protoBigArg is the size from which a bulk gets a buffer of exactly its
 	// own size instead of doubling (PROTO_MBULK_BIG_ARG).
 	protoBigArg = 32 * 1024
@@ -61,6 +71,11 @@ type reader struct {
 	pos     int   // next byte to parse, relative to r
 	offs    []int // (start, end) pairs of parsed arguments, relative to r
 	bulkLen int   // announced length of the bulk being read; -1 = none
+	// scanned is the buffer index up to which the current line has been
+	// searched for its terminator (so a long line arriving in small reads
+	// is scanned once). It is at or before that line's terminator or NUL,
+	// so it never points past the start of a later line.
+	scanned int
 
 	args     [][]byte // parsed arguments handed to the caller (reused)
 	lastRead int      // bytes returned by the last Read
@@ -107,7 +122,7 @@ func (p *reader) fill() error {
 		p.buf = make([]byte, protoIOBufLen)
 	}
 	if p.r == p.w {
-		p.r, p.w = 0, 0
+		p.r, p.w, p.scanned = 0, 0, 0
 		if len(p.buf) > 4*protoIOBufLen {
 			// Do not keep a big buffer for an idle client.
 			p.buf = make([]byte, protoIOBufLen)
@@ -122,6 +137,7 @@ func (p *reader) fill() error {
 		if p.r > 0 {
 			copy(p.buf, p.buf[p.r:p.w])
 			p.w -= p.r
+			p.scanned = max(p.scanned-p.r, 0)
 			p.r = 0
 		}
 		if need > len(p.buf) {
@@ -152,15 +168,39 @@ func (p *reader) fill() error {
 	return err
 }
 
-// line finds the CRLF-terminated line starting at abs and returns the index
-// of its '\r', or -1 if not complete yet.
-func (p *reader) line(abs int) int {
-	for i := abs; i+1 < p.w; i++ {
-		if p.buf[i] == '\r' && p.buf[i+1] == '\n' {
+// scanLine returns the index of the first term byte at or after abs, as C's
+// strchr would find it in the buffer: the search stops at a NUL byte. It
+// returns -1 when the terminator is not (yet) there.
+func (p *reader) scanLine(abs int, term byte) int {
+	for i := max(abs, p.scanned); i < p.w; i++ {
+		switch p.buf[i] {
+		case term:
+			p.scanned = i
 			return i
+		case 0:
+			p.scanned = i
+			return -1
 		}
 	}
+	p.scanned = p.w
 	return -1
+}
+
+// lengthLine finds the length line ('*' or '$' header) starting at abs. It
+// returns the index of its '\r', -1 when the line is incomplete, and
+// tooBig when the line is, or can only become, longer than Redis allows.
+func (p *reader) lengthLine(abs int) (end int, tooBig bool) {
+	end = p.scanLine(abs, '\r')
+	if end < 0 {
+		return -1, p.w-abs > protoInlineMaxSize
+	}
+	if end-abs > protoInlineMaxSize {
+		return -1, true
+	}
+	if end+1 >= p.w {
+		return -1, false // the byte after '\r' (skipped) is not here yet
+	}
+	return end, false
 }
 
 // parseLen parses the decimal length in b as Redis's string2ll does.
@@ -168,11 +208,11 @@ func parseLen(b []byte) (int64, bool) { return parseInt(b) }
 
 func (p *reader) multibulk() ([][]byte, error) {
 	if p.argc == 0 {
-		end := p.line(p.r)
+		end, tooBig := p.lengthLine(p.r)
+		if tooBig {
+			return nil, &ProtocolError{"Protocol error: too big mbulk count string"}
+		}
 		if end < 0 {
-			if p.w-p.r > protoInlineMaxSize {
-				return nil, &ProtocolError{"Protocol error: too big mbulk count string"}
-			}
 			return nil, nil
 		}
 		n, ok := parseLen(p.buf[p.r+1 : end])
@@ -197,15 +237,16 @@ func (p *reader) multibulk() ([][]byte, error) {
 			if abs >= p.w {
 				return nil, nil
 			}
-			if p.buf[abs] != '$' {
-				return nil, &ProtocolError{"Protocol error: expected '$', got '" + string(p.buf[abs]) + "'"}
+			end, tooBig := p.lengthLine(abs)
+			if tooBig {
+				return nil, &ProtocolError{"Protocol error: too big bulk count string"}
 			}
-			end := p.line(abs)
 			if end < 0 {
-				if p.w-abs > protoInlineMaxSize {
-					return nil, &ProtocolError{"Protocol error: too big bulk count string"}
-				}
 				return nil, nil
+			}
+			if p.buf[abs] != '$' {
+				// The byte goes out raw (WriteError turns CR/LF into spaces).
+				return nil, &ProtocolError{"Protocol error: expected '$', got '" + string(p.buf[abs:abs+1]) + "'"}
 			}
 			n, ok := parseLen(p.buf[abs+1 : end])
 			if !ok || n < 0 || n > p.maxBulk {
@@ -238,17 +279,11 @@ func (p *reader) multibulk() ([][]byte, error) {
 }
 
 func (p *reader) inline() ([][]byte, error) {
-	nl := -1
-	for i := p.r; i < p.w; i++ {
-		if p.buf[i] == '\n' {
-			nl = i
-			break
-		}
+	nl := p.scanLine(p.r, '\n')
+	if (nl < 0 && p.w-p.r > protoInlineMaxSize) || nl-p.r > protoInlineMaxSize {
+		return nil, &ProtocolError{"Protocol error: too big inline request"}
 	}
 	if nl < 0 {
-		if p.w-p.r > protoInlineMaxSize {
-			return nil, &ProtocolError{"Protocol error: too big inline request"}
-		}
 		return nil, nil
 	}
 	line := p.buf[p.r:nl]
