@@ -29,6 +29,7 @@ type Client struct {
 	resp3      bool
 	authed     bool
 	closeAfter bool // QUIT, SHUTDOWN, or a protocol error: close after flush
+	idleArmed  bool // a read deadline for the idle timeout is set
 	errors     int  // error replies written so far (failed_calls detection)
 
 	created time.Time
@@ -110,11 +111,18 @@ func (c *Client) serve() {
 		if len(c.out) > 0 && !c.flush() {
 			return
 		}
-		if c.srv.closing.Load() || c.killed.Load() {
-			return
-		}
 		if t := c.srv.idleTimeout.Load(); t > 0 {
 			_ = c.conn.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+			c.idleArmed = true
+		} else if c.idleArmed {
+			// timeout was set to 0 since the last read.
+			_ = c.conn.SetReadDeadline(time.Time{})
+			c.idleArmed = false
+		}
+		// Checked after the deadline is set: a stopReading that ran before
+		// had its deadline replaced by ours, one that runs after wins.
+		if c.srv.closing.Load() || c.killed.Load() {
+			return
 		}
 		c.qbufSize.Store(int64(c.rd.w - c.rd.r))
 		err := c.rd.fill()
