@@ -295,17 +295,7 @@ func TestTimeoutDisabledAtRuntime(t *testing.T) {
 // TestShutdownWithIdleTimeout: Shutdown stops clients whose idle deadline
 // is armed (timeout > 0) instead of waiting for the deadline.
 func TestShutdownWithIdleTimeout(t *testing.T) {
-	cfg, err := LoadConfig("", []string{"--port", "0", "--bind", "127.0.0.1", "--timeout", "3600"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(cfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
+	srv := startServer(t, "--timeout", "3600")
 	var conns []*resptest.Conn
 	for i := 0; i < 20; i++ {
 		c := resptest.MustDial(t, srv.Addr().String())

@@ -318,6 +318,19 @@ func TestReaderRefusesWithoutAllocating(t *testing.T) {
 	}
 }
 
+// nextCommand returns p's next complete command, reading as needed.
+func nextCommand(p *reader) ([][]byte, error) {
+	for {
+		args, err := p.next()
+		if err != nil || args != nil {
+			return args, err
+		}
+		if err := p.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
 // loopReader serves the same data forever.
 type loopReader struct {
 	data []byte
@@ -341,14 +354,8 @@ func TestReaderNoAllocsSteadyState(t *testing.T) {
 	p := newReader(&loopReader{data: in.Bytes()}, 512<<20, 1<<30, func() bool { return true })
 	step := func() {
 		for i := 0; i < 100; i++ {
-			args, err := p.next()
-			if err != nil {
+			if _, err := nextCommand(p); err != nil {
 				t.Fatal(err)
-			}
-			if args == nil {
-				if err := p.fill(); err != nil {
-					t.Fatal(err)
-				}
 			}
 		}
 	}
@@ -392,15 +399,9 @@ func TestReaderBigBulkScannedOnce(t *testing.T) {
 	cr.p = p
 	var got [][][]byte
 	for len(got) < 2 {
-		args, err := p.next()
+		args, err := nextCommand(p)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if args == nil {
-			if err := p.fill(); err != nil {
-				t.Fatal(err)
-			}
-			continue
 		}
 		if len(got) == 0 {
 			if len(args) != 3 || string(args[1]) != "big" || !bytes.Equal(args[2], val) {
@@ -513,18 +514,5 @@ func rawExchange(t *testing.T, addr, in string, waitClose bool) (string, bool) {
 	if !waitClose {
 		_ = c.(*net.TCPConn).CloseWrite()
 	}
-	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	var out bytes.Buffer
-	buf := make([]byte, 4096)
-	for {
-		n, err := c.Read(buf)
-		out.Write(buf[:n])
-		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				return out.String(), false
-			}
-			return out.String(), true // EOF or reset
-		}
-	}
+	return readUntilClosed(c, 10*time.Second)
 }

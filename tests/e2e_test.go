@@ -134,11 +134,7 @@ func setGetReply(i int) string {
 // whole, then the connection closes, and the process exits 0.
 func TestSIGTERMGraceful(t *testing.T) {
 	p := startEmber(t)
-	c, err := resptest.Dial(p.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := resptest.MustDial(t, p.addr)
 	const total, batch = 10000, 100
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -198,11 +194,7 @@ func TestSIGTERMGraceful(t *testing.T) {
 // idle client.
 func TestSIGINT(t *testing.T) {
 	p := startEmber(t)
-	c, err := resptest.Dial(p.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := resptest.MustDial(t, p.addr)
 	if r, err := c.Do("SET", "k", "v"); err != nil || r != "+OK\r\n" {
 		t.Fatalf("SET: %q %v", r, err)
 	}
