@@ -81,7 +81,7 @@ func TestTxLockOrder(t *testing.T) {
 			for i := 0; i < 2000; i++ {
 				tx.Begin(st.DB(0), true)
 				for k := 0; k < 4; k++ {
-					tx.Key([]byte(fmt.Sprint((g*7+i*13+k*31)%50)))
+					tx.Key([]byte(fmt.Sprint((g*7 + i*13 + k*31) % 50)))
 				}
 				tx.KeyIn(st.DB(1), []byte(fmt.Sprint(i%50)))
 				tx.Lock()
