@@ -44,6 +44,10 @@ const (
 	errMaxClients      = "ERR max number of clients reached"
 	errTooManyShutdown = "ERR Errors trying to SHUTDOWN. Check logs."
 	errLoading         = "LOADING Redis is loading the dataset in memory"
+	errDecrOverflow    = "ERR decrement would overflow"
+	errLCSTooLong      = "ERR String too long for LCS"
+	errLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	errLCSAlloc        = "ERR Insufficient memory, failed allocating transient memory for LCS"
 )
 
 // errWrongArity is the reply for a wrong argument count; name is the
