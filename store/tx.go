@@ -24,6 +24,12 @@ type Tx struct {
 	refs   []shardRef
 	args   [][]byte
 	arena  []byte
+
+	// Access recording (access.go): the command's LRU clock, whether its
+	// lookups record access, and the client's CLIENT NO-TOUCH mode.
+	lru     uint32
+	touch   bool
+	noTouch bool
 }
 
 type shardRef struct {
@@ -44,6 +50,8 @@ func (tx *Tx) Begin(db *DB, write bool) {
 	tx.refs = tx.refs[:0]
 	tx.arena = tx.arena[:0]
 	tx.now = tx.st.Now()
+	tx.lru = LRUClock(tx.now)
+	tx.touch = !tx.noTouch
 }
 
 // Key adds key (in the Tx's database) to the set of shards to lock.
@@ -145,6 +153,9 @@ func (tx *Tx) LookupIn(db *DB, key []byte) *Entry {
 		}
 		return nil
 	}
+	if e != nil {
+		tx.touched(e)
+	}
 	return e
 }
 
@@ -163,6 +174,7 @@ func (tx *Tx) LookupRead(key []byte) *Entry {
 		s.misses.Add(1)
 	} else {
 		s.hits.Add(1)
+		tx.touched(e)
 	}
 	return e
 }
@@ -181,6 +193,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	e := s.tab.lookup(h, key)
 	if e == nil {
 		e = &Entry{hash: h, data: newData(key, val), klen: uint32(len(key)), heapIdx: -1}
+		e.access.Store(tx.lru)
 		s.insertLocked(e)
 		if at != 0 {
 			s.setExpireLocked(e, at)
@@ -246,6 +259,7 @@ func (tx *Tx) PutIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 		s.deleteLocked(old)
 	}
 	e := &Entry{hash: h, data: newData(key, str), klen: uint32(len(key)), heapIdx: -1, kind: kind, obj: obj}
+	e.access.Store(tx.lru)
 	s.insertLocked(e)
 	if at != 0 {
 		s.setExpireLocked(e, at)
