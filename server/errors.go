@@ -130,3 +130,17 @@ func storeError(err error) string {
 func errInvalidExpireIn(name string) string {
 	return "ERR invalid expire time in '" + name + "' command"
 }
+
+// Errors of the keyspace commands (EXPIRE options, OBJECT under the wrong
+// maxmemory policy, int-ranged arguments such as COPY's DB).
+const (
+	errGTAndLT     = "ERR GT and LT options at the same time are not compatible"
+	errIntRange    = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLFUNotInUse = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errLFUInUse    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+
+// errUnsupportedOption is EXPIRE's reply for an option it does not know.
+func errUnsupportedOption(opt []byte) string {
+	return string(appendTrunc([]byte("ERR Unsupported option "), opt, len(opt)))
+}

@@ -34,6 +34,12 @@ type Tx struct {
 	hkey *byte
 	hlen int
 	hval uint64
+
+	// Access recording (access.go): the command's LRU clock, whether its
+	// lookups record access, and the client's CLIENT NO-TOUCH mode.
+	lru     uint32
+	touch   bool
+	noTouch bool
 }
 
 type shardRef struct {
@@ -59,6 +65,8 @@ func (tx *Tx) Begin(db *DB, write bool) {
 	} else {
 		tx.now = tx.st.Now()
 	}
+	tx.lru = LRUClock(tx.now)
+	tx.touch = !tx.noTouch
 }
 
 // SetTime freezes the clock that following Begins use (unix ms), so every
@@ -176,6 +184,9 @@ func (tx *Tx) LookupIn(db *DB, key []byte) *Entry {
 		}
 		return nil
 	}
+	if e != nil {
+		tx.touched(e)
+	}
 	return e
 }
 
@@ -194,6 +205,7 @@ func (tx *Tx) LookupRead(key []byte) *Entry {
 		s.misses.Add(1)
 	} else {
 		s.hits.Add(1)
+		tx.touched(e)
 	}
 	return e
 }
@@ -212,6 +224,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	e := s.tab.lookup(h, key)
 	if e == nil {
 		e = &Entry{hash: h, data: newData(key, val), klen: uint32(len(key)), heapIdx: -1}
+		e.access.Store(tx.lru)
 		s.insertLocked(e)
 		if at != 0 {
 			s.setExpireLocked(e, at)
@@ -277,6 +290,7 @@ func (tx *Tx) PutIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 		s.deleteLocked(old)
 	}
 	e := &Entry{hash: h, data: newData(key, str), klen: uint32(len(key)), heapIdx: -1, kind: kind, obj: obj}
+	e.access.Store(tx.lru)
 	s.insertLocked(e)
 	if at != 0 {
 		s.setExpireLocked(e, at)
