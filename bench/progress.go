@@ -3,7 +3,6 @@ package bench
 import (
 	"fmt"
 	"io"
-	"runtime"
 	"sync"
 	"time"
 )
@@ -117,5 +116,3 @@ func (p *progress) finish() {
 	<-p.done
 	p.clear()
 }
-
-func numCPU() int { return runtime.NumCPU() }

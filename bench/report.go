@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -210,7 +211,7 @@ func newReport(o *Options, targets []*Target) *Report {
 		Clients: o.Clients, Pipelines: o.Pipelines, Rounds: o.Rounds, Requests: o.Requests,
 		Warmup: o.Warmup.String(), Keyspace: o.Keyspace, Dist: o.Dist.String(),
 		ValueSize: vs, Seed: o.Seed, Rate: o.Rate, Subscribers: o.Subscribers,
-		Maxmemory: o.Server.Maxmemory, Policy: o.Server.MaxmemoryPolicy, CPUs: numCPU(),
+		Maxmemory: o.Server.Maxmemory, Policy: o.Server.MaxmemoryPolicy, CPUs: runtime.NumCPU(),
 	}}
 	if o.Duration > 0 {
 		rep.Settings.Duration = o.Duration.String()

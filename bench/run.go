@@ -149,11 +149,13 @@ func Run(ctx context.Context, o Options, out io.Writer) (rep *Report, err error)
 	}
 	defer os.RemoveAll(dir)
 
-	targets := slices.Clone(o.Targets)
-	for _, t := range targets {
+	var targets []*Target
+	for _, t := range o.Targets {
+		t := *t // the caller's stays as given
 		if t.Password == "" {
 			t.Password = o.Password
 		}
+		targets = append(targets, &t)
 	}
 	defer func() {
 		for _, t := range targets {

@@ -37,6 +37,10 @@ var epoch = time.Now()
 // now is monotonic nanoseconds since epoch.
 func now() int64 { return int64(time.Since(epoch)) }
 
+// maxIdleSleep bounds an open-loop connection's sleep, so that a slow
+// --rate still ends a round promptly.
+const maxIdleSleep = 50 * time.Millisecond
+
 // maxErrorTexts bounds how many distinct error texts a connection keeps.
 const maxErrorTexts = 16
 
@@ -66,8 +70,7 @@ type worker struct {
 	idle  bool // --requests left this connection nothing to send
 
 	stats
-	intSum int64 // sum of integer replies (PUBLISH: deliveries promised)
-	live   atomic.Uint64
+	live atomic.Uint64
 }
 
 // stats is what one connection counted in a round.
@@ -89,15 +92,16 @@ func newWorker(c *conn, g *gen, depth int) *worker {
 func (w *worker) account(s *slot, rp *reply, measured bool, lat int64) {
 	if rp.kind == '-' {
 		w.noteError(rp.text)
-	} else if rp.kind == ':' {
-		w.intSum += rp.n
 	} else if s.op != opWrite {
-		if rp.empty() {
+		miss := rp.empty()
+		if miss && s.op == opCacheGet {
+			w.g.missed(s.key) // in warm-up too: it fills the cache
+		}
+		switch {
+		case !measured:
+		case miss:
 			w.misses++
-			if s.op == opCacheGet {
-				w.g.missed(s.key)
-			}
-		} else {
+		default:
 			w.hits++
 		}
 	}
@@ -252,7 +256,7 @@ func (w *worker) runOpen(ctl *roundCtl) error {
 				return nil
 			}
 			if d := int64(next) - now(); d > 0 {
-				time.Sleep(time.Duration(d))
+				time.Sleep(min(time.Duration(d), maxIdleSleep)) // wake to notice a stop
 				woke = now()
 			}
 			continue
