@@ -141,14 +141,14 @@ func curve(h *Histogram) []CurvePoint {
 }
 
 // summarize computes medians, hit ratios and ratios to the first target.
-func (c *Case) summarize(workload string) {
+func (c *Case) summarize() {
 	for _, res := range c.Results {
 		res.OpsPerSec = medianOf(res.Rounds, func(r *Round) float64 { return r.OpsPerSec })
 		res.P50Ms = medianOf(res.Rounds, func(r *Round) float64 { return r.P50Ms })
 		res.P99Ms = medianOf(res.Rounds, func(r *Round) float64 { return r.P99Ms })
 		res.P999Ms = medianOf(res.Rounds, func(r *Round) float64 { return r.P999Ms })
 		res.MaxMs = medianOf(res.Rounds, func(r *Round) float64 { return r.MaxMs })
-		if reportsHits(workload) && res.hits+res.misses > 0 {
+		if reportsHits(c.Workload) && res.hits+res.misses > 0 {
 			h := float64(res.hits) / float64(res.hits+res.misses)
 			res.HitRatio = &h
 		}

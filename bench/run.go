@@ -361,7 +361,7 @@ func (r *runner) runCase(c *Case, idx, total int) error {
 	for i, t := range r.targets {
 		c.Results[i].RSS, _ = t.memory()
 	}
-	c.summarize(c.Workload)
+	c.summarize()
 	if r.o.Rate > 0 && c.Workload != WorkloadPubsub {
 		for _, res := range c.Results {
 			if res.Errors == 0 && res.OpsPerSec < 0.95*r.o.Rate {
