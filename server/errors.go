@@ -44,6 +44,10 @@ const (
 	errMaxClients      = "ERR max number of clients reached"
 	errTooManyShutdown = "ERR Errors trying to SHUTDOWN. Check logs."
 	errLoading         = "LOADING Redis is loading the dataset in memory"
+	errDecrOverflow    = "ERR decrement would overflow"
+	errLCSTooLong      = "ERR String too long for LCS"
+	errLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	errLCSAlloc        = "ERR Insufficient memory, failed allocating transient memory for LCS"
 )
 
 // errWrongArity is the reply for a wrong argument count; name is the
@@ -125,4 +129,18 @@ func storeError(err error) string {
 // errInvalidExpireIn is the reply for a TTL argument out of range.
 func errInvalidExpireIn(name string) string {
 	return "ERR invalid expire time in '" + name + "' command"
+}
+
+// Errors of the keyspace commands (EXPIRE options, OBJECT under the wrong
+// maxmemory policy, int-ranged arguments such as COPY's DB).
+const (
+	errGTAndLT     = "ERR GT and LT options at the same time are not compatible"
+	errIntRange    = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLFUNotInUse = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errLFUInUse    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+
+// errUnsupportedOption is EXPIRE's reply for an option it does not know.
+func errUnsupportedOption(opt []byte) string {
+	return string(appendTrunc([]byte("ERR Unsupported option "), opt, len(opt)))
 }
