@@ -471,11 +471,7 @@ func TestProtocolErrorsMatchRedis(t *testing.T) {
 		{"GET k\r\n*1\r\n$3\r\nGET\r\n", false, true},
 	}
 	redisPlain := resptest.StartRedis(t)
-	redisAuth := resptest.StartRedis(t)
-	// StartRedis's readiness PING needs no password: set it afterwards.
-	if r := resptest.MustDial(t, redisAuth).MustDo(t, "CONFIG", "SET", "requirepass", "secret"); r != "+OK\r\n" {
-		t.Fatalf("CONFIG SET requirepass: %q", r)
-	}
+	redisAuth := resptest.StartRedis(t, "--requirepass", "secret")
 	emberPlain := startServer(t).Addr().String()
 	emberAuth := startServer(t, "--requirepass", "secret").Addr().String()
 	for i, tc := range cases {
