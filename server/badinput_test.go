@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -56,7 +57,8 @@ func waitClosed(t testing.TB, conn net.Conn) string {
 
 // TestGarbageClient: clients sending 100 MB of random bytes (raw, or
 // behind a multibulk or inline prefix) are answered with an error and
-// disconnected, while another client keeps being served.
+// disconnected, while another client keeps being served; 100 MB of random
+// bytes framed as one bulk are read whole and answered.
 func TestGarbageClient(t *testing.T) {
 	srv := startServer(t)
 	addr := srv.Addr().String()
@@ -106,6 +108,40 @@ func TestGarbageClient(t *testing.T) {
 			mustPong(t, good)
 		})
 	}
+
+	// 100 MB of random bytes as one well-formed bulk: the server reads it
+	// all, answers the (unknown) command, and serves others meanwhile.
+	t.Run("one-bulk", func(t *testing.T) {
+		const size = 100 << 20
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		go func() {
+			if _, err := fmt.Fprintf(conn, "*1\r\n$%d\r\n", size); err != nil {
+				return
+			}
+			rng := rand.New(rand.NewSource(99))
+			chunk := make([]byte, 64*1024)
+			for n := 0; n < size; n += len(chunk) {
+				rng.Read(chunk)
+				if _, err := conn.Write(chunk); err != nil {
+					return
+				}
+			}
+			_, _ = conn.Write([]byte("\r\n"))
+			_ = conn.(*net.TCPConn).CloseWrite()
+		}()
+		for j := 0; j < 20; j++ {
+			mustPong(t, good)
+		}
+		out := waitClosed(t, conn)
+		if !strings.HasPrefix(out, "-ERR unknown command '") || !strings.HasSuffix(out, "\r\n") || strings.Count(out, "\r\n") != 1 {
+			t.Fatalf("reply to a 100 MB command: %.200q", out)
+		}
+		mustPong(t, good)
+	})
 }
 
 // TestConnectionChurnNoLeak opens and drops 10,000 connections, some after
@@ -311,5 +347,30 @@ func TestShutdownWithIdleTimeout(t *testing.T) {
 		if _, err := c.Read(); !errors.Is(err, io.EOF) {
 			t.Fatalf("client after shutdown: %v", err)
 		}
+	}
+}
+
+// TestHugeCommandNameCostsNothing: looking up an unknown command name of
+// any length allocates nothing (the name is never copied or lower-cased),
+// and every name in the table is short enough for the allocation-free
+// lookup to find it.
+func TestHugeCommandNameCostsNothing(t *testing.T) {
+	table := newCommandTable(commandDefs())
+	for _, cmd := range table.all() {
+		parent, sub, _ := strings.Cut(cmd.Name, "|")
+		if len(parent) > 32 || len(sub) > 32 {
+			t.Errorf("command name %q is longer than lookupName handles", cmd.Name)
+		}
+		if got := table.lookupName([]byte(strings.ToUpper(parent))); got == nil || got.Name != parent {
+			t.Errorf("lookupName(%q) = %v", strings.ToUpper(parent), got)
+		}
+	}
+	name := bytes.Repeat([]byte("GET"), 1<<20)
+	if a := testing.AllocsPerRun(10, func() {
+		if table.lookupName(name) != nil {
+			t.Fatal("a 3 MB name found a command")
+		}
+	}); a != 0 {
+		t.Fatalf("%.0f allocations looking up a 3 MB name", a)
 	}
 }

@@ -225,11 +225,13 @@ func newCommandTable(cmds []*Command) *commandTable {
 }
 
 // lookupName finds a command by name, case-insensitively, without
-// allocating for names up to 32 bytes.
+// allocating. No command name is longer than 32 bytes, so a longer name is
+// unknown without a look at it (a client sending a 100 MB name costs
+// nothing).
 func (t *commandTable) lookupName(name []byte) *Command {
 	var buf [32]byte
 	if len(name) > len(buf) {
-		return t.byName[strings.ToLower(string(name))]
+		return nil
 	}
 	for i, c := range name {
 		if c >= 'A' && c <= 'Z' {
