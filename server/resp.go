@@ -44,6 +44,8 @@ const (
 	// protoBigArg is the size from which a bulk gets a buffer of exactly its
 	// own size instead of doubling (PROTO_MBULK_BIG_ARG).
 	protoBigArg = 32 * 1024
+	// keptArgs is the most argument slots an idle client keeps allocated.
+	keptArgs = 1024
 	// Unauthenticated clients may not announce more than this (Redis 7).
 	unauthMaxArgs    = 10
 	unauthMaxBulkLen = 16384
@@ -126,6 +128,11 @@ func (p *reader) fill() error {
 		if len(p.buf) > 4*protoIOBufLen {
 			// Do not keep a big buffer for an idle client.
 			p.buf = make([]byte, protoIOBufLen)
+		}
+		if cap(p.args) > keptArgs {
+			// Nor the argument slices of a command with many arguments.
+			p.args = make([][]byte, 0, 8)
+			p.offs = make([]int, 0, 16)
 		}
 	}
 	need := p.w - p.r + 1

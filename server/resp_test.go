@@ -331,6 +331,31 @@ func nextCommand(p *reader) ([][]byte, error) {
 	}
 }
 
+// TestReaderDropsBigStateWhenIdle: after a command with 100,000
+// arguments (or a 1 MB one) has run, a client waiting for more input keeps
+// neither the big buffer nor the argument slices.
+func TestReaderDropsBigStateWhenIdle(t *testing.T) {
+	var in bytes.Buffer
+	in.WriteString("*100000\r\n")
+	for i := 0; i < 100000; i++ {
+		in.WriteString("$0\r\n\r\n")
+	}
+	in.Write(resptest.Encode("SET", "k", strings.Repeat("v", 1<<20)))
+	p := newReader(bytes.NewReader(in.Bytes()), 512<<20, 1<<30, func() bool { return true })
+	for _, want := range []int{100000, 3} {
+		args, err := nextCommand(p)
+		if err != nil || len(args) != want {
+			t.Fatalf("got %d args, %v; want %d", len(args), err, want)
+		}
+	}
+	if _, err := nextCommand(p); !errors.Is(err, io.EOF) {
+		t.Fatalf("at the end: %v", err)
+	}
+	if cap(p.buf) > protoIOBufLen || cap(p.args) > keptArgs || cap(p.offs) > 2*keptArgs {
+		t.Fatalf("idle reader keeps buf %d, args %d, offs %d", cap(p.buf), cap(p.args), cap(p.offs))
+	}
+}
+
 // loopReader serves the same data forever.
 type loopReader struct {
 	data []byte
