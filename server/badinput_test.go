@@ -44,9 +44,9 @@ func readUntilClosed(conn net.Conn, d time.Duration) (string, bool) {
 	}
 }
 
-// waitClosed is readUntilClosed that fails the test if the server keeps
+// waitServerClosed is readUntilClosed that fails the test if the server keeps
 // the connection open for 10 s.
-func waitClosed(t testing.TB, conn net.Conn) string {
+func waitServerClosed(t testing.TB, conn net.Conn) string {
 	t.Helper()
 	out, closed := readUntilClosed(conn, 10*time.Second)
 	if !closed {
@@ -96,7 +96,7 @@ func TestGarbageClient(t *testing.T) {
 			for j := 0; j < 20; j++ {
 				mustPong(t, good)
 			}
-			out := waitClosed(t, conn)
+			out := waitServerClosed(t, conn)
 			if n := <-sent; n >= total {
 				t.Errorf("server read all %d bytes of garbage without closing", n)
 			}
@@ -136,7 +136,7 @@ func TestGarbageClient(t *testing.T) {
 		for j := 0; j < 20; j++ {
 			mustPong(t, good)
 		}
-		out := waitClosed(t, conn)
+		out := waitServerClosed(t, conn)
 		if !strings.HasPrefix(out, "-ERR unknown command '") || !strings.HasSuffix(out, "\r\n") || strings.Count(out, "\r\n") != 1 {
 			t.Fatalf("reply to a 100 MB command: %.200q", out)
 		}
@@ -221,7 +221,7 @@ func TestMaxClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer third.Close()
-	if out := waitClosed(t, third); out != "-ERR max number of clients reached\r\n" {
+	if out := waitServerClosed(t, third); out != "-ERR max number of clients reached\r\n" {
 		t.Fatalf("third client got %q", out)
 	}
 	b.Close()
@@ -270,7 +270,7 @@ func TestQueryBufferLimit(t *testing.T) {
 			}
 			defer conn.Close()
 			go func() { _, _ = conn.Write([]byte(req)) }()
-			if out := waitClosed(t, conn); out != "" {
+			if out := waitServerClosed(t, conn); out != "" {
 				t.Fatalf("got a reply: %.100q", out)
 			}
 			mustPong(t, good)
