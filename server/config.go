@@ -755,9 +755,13 @@ type configSetError struct {
 // protected, duplicate) first, then values.
 func (c *Config) setMany(pairs [][2]string) ([]*param, *configSetError) {
 	ps := make([]*param, len(pairs))
+	// Like Redis 7.0, an alias counts as a parameter of its own for the
+	// duplicate check.
+	names := make([]string, len(pairs))
 	var first *configSetError
 	for i, kv := range pairs {
-		p := params()[strings.ToLower(kv[0])]
+		names[i] = strings.ToLower(kv[0])
+		p := params()[names[i]]
 		switch {
 		case first != nil:
 		case p == nil:
@@ -766,7 +770,7 @@ func (c *Config) setMany(pairs [][2]string) ([]*param, *configSetError) {
 			first = &configSetError{Name: kv[0], Reason: "can't set immutable config"}
 		case p.protected:
 			first = &configSetError{Name: kv[0], Reason: "can't set protected config"}
-		case slices.Contains(ps[:i], p):
+		case slices.Contains(names[:i], names[i]):
 			first = &configSetError{Name: kv[0], Reason: "duplicate parameter"}
 		}
 		ps[i] = p
