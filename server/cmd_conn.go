@@ -425,7 +425,7 @@ func cmdClientList(c *Client, args [][]byte) {
 			c.WriteError(errUnknownClientType(args[3]))
 			return
 		}
-		for _, cl := range c.srv.clientList() {
+		for _, cl := range c.srv.liveClients() {
 			if cl.clientType() == typ {
 				out = append(cl.appendInfo(out, c, cur, args), '\n')
 			}
@@ -446,7 +446,7 @@ func cmdClientList(c *Client, args [][]byte) {
 			}
 		}
 	case len(args) == 2:
-		for _, cl := range c.srv.clientList() {
+		for _, cl := range c.srv.liveClients() {
 			out = append(cl.appendInfo(out, c, cur, args), '\n')
 		}
 	default:
@@ -460,7 +460,23 @@ func cmdClientList(c *Client, args [][]byte) {
 func (s *Server) clientByID(id int64) *Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.clients[id]
+	if c := s.clients[id]; c != nil && !c.killed.Load() {
+		return c
+	}
+	return nil
+}
+
+// liveClients is clientList without the clients being closed by CLIENT
+// KILL, which Redis frees at once.
+func (s *Server) liveClients() []*Client {
+	all := s.clientList()
+	out := all[:0]
+	for _, c := range all {
+		if !c.killed.Load() {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // clientFilter is CLIENT KILL's filter; zero fields match anything.
@@ -472,6 +488,8 @@ type clientFilter struct {
 
 func (f *clientFilter) match(cl, self *Client, now time.Time) bool {
 	switch {
+	case cl.killed.Load():
+		return false // already being closed
 	case f.addr != nil && cl.peerAddr() != string(f.addr),
 		f.laddr != nil && cl.sockAddr() != string(f.laddr),
 		f.typ != nil && cl.clientType() != string(f.typ),
