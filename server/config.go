@@ -166,7 +166,7 @@ cluster-allow-pubsubshard-when-down bool yes
 cluster-allow-reads-when-down bool no
 cluster-allow-replica-migration bool yes
 cluster-announce-bus-port int 0 65535 0
-cluster-announce-hostname str -
+cluster-announce-hostname special -
 cluster-announce-human-nodename str -
 cluster-announce-ip str -
 cluster-announce-port int 0 65535 0
@@ -277,14 +277,14 @@ tls-ciphersuites str -
 tls-client-cert-file str -
 tls-client-key-file str -
 tls-client-key-file-pass str -
-tls-cluster bool no
+tls-cluster special no
 tls-dh-params-file str -
 tls-key-file str -
 tls-key-file-pass str -
 tls-port int 0 65535 0
 tls-prefer-server-ciphers bool no
 tls-protocols str -
-tls-replication bool no
+tls-replication special no
 tls-session-cache-size int 0 I 20480
 tls-session-cache-timeout int 0 I 300
 tls-session-caching bool yes
@@ -305,6 +305,9 @@ var compatNorm = map[string]func(string) (string, error){
 	"repl-backlog-size":                 normReplBacklogSize,
 	"replicaof":                         func(v string) (string, error) { return v, nil },
 	"save":                              normSave,
+	"cluster-announce-hostname":         normHostname,
+	"tls-cluster":                       normNoTLS,
+	"tls-replication":                   normNoTLS,
 }
 
 func compatBound(s string) int64 {
@@ -572,26 +575,54 @@ func normKeyspaceEvents(v string) (string, error) {
 	return string(out), nil
 }
 
-// normProcTitle accepts templates that use only Redis's variables.
+// normProcTitle accepts the templates Redis does: "{{" and "}}" are
+// literal braces, every {variable} must be one Redis knows, and the
+// template may not be empty.
 func normProcTitle(v string) (string, error) {
 	bad := errors.New("template format is invalid or contains unknown variables")
-	known := []string{"{title}", "{listen-addr}", "{server-mode}", "{port}", "{tls-port}", "{unixsocket}", "{config-file}"}
-	rest := v
-	for {
-		i := strings.IndexByte(rest, '{')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(rest[i:], '}')
-		if j < 0 || !slices.Contains(known, rest[i:i+j+1]) {
-			return "", bad
-		}
-		rest = rest[i+j+1:]
-	}
-	if strings.ContainsRune(rest, '}') || !strings.Contains(v, "{title}") {
+	known := []string{"title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket", "config-file"}
+	if v == "" {
 		return "", bad
 	}
+	for i := 0; i < len(v); i++ {
+		if v[i] != '{' {
+			continue
+		}
+		if i+1 < len(v) && v[i+1] == '{' {
+			i++
+			continue
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 || !slices.Contains(known, v[i+1:i+j]) {
+			return "", bad
+		}
+		i += j
+	}
 	return v, nil
+}
+
+// normHostname accepts what Redis accepts as cluster-announce-hostname.
+func normHostname(v string) (string, error) {
+	for i := 0; i < len(v); i++ {
+		ch := v[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.') {
+			return "", errors.New("Hostnames may only contain alphanumeric characters, hyphens or dots")
+		}
+	}
+	return v, nil
+}
+
+// normNoTLS is the validator of the TLS switches: ember has no TLS
+// configuration to update, so only "no" is accepted, with the error Redis
+// gives when its TLS setup cannot be applied.
+func normNoTLS(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "no":
+		return "no", nil
+	case "yes":
+		return "", errors.New("Unable to update TLS configuration. Check server logs.")
+	}
+	return "", errors.New("argument must be 'yes' or 'no'")
 }
 
 // parseMemory parses a redis.conf memory value: bytes, or a number with a
@@ -608,8 +639,11 @@ func parseMemory(v string) (int64, bool) {
 			break
 		}
 	}
+	if s == "" {
+		return 0, true // Redis's memtoull reads an empty string as 0
+	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || s == "" || s[0] == '+' || s[0] == '-' {
+	if err != nil || s[0] == '+' || s[0] == '-' {
 		return 0, false
 	}
 	if n != 0 && (n*mul)/mul != n {
