@@ -305,14 +305,12 @@ func (c *Client) writeSimpleSet(words []string) {
 func (ks *KeySpec) isKeynum() bool { return ks.KNIdx > 0 || ks.KNFirst > 0 }
 
 func (c *Client) writeKeySpec(ks *KeySpec) {
-	n := 3
 	if ks.Notes != "" {
-		n = 4
-		c.WriteMap(n)
+		c.WriteMap(4)
 		c.WriteBulkString("notes")
 		c.WriteBulkString(ks.Notes)
 	} else {
-		c.WriteMap(n)
+		c.WriteMap(3)
 	}
 	c.WriteBulkString("flags")
 	c.writeSimpleSet(ks.Flags)
@@ -329,40 +327,30 @@ func (c *Client) writeKeySpec(ks *KeySpec) {
 		c.WriteBulkString("startfrom")
 		c.WriteInt(int64(ks.BSStart))
 	case ks.BSIndex > 0:
-		c.WriteBulkString("index")
-		c.WriteBulkString("spec")
-		c.WriteMap(1)
-		c.WriteBulkString("index")
-		c.WriteInt(int64(ks.BSIndex))
+		c.writeSpecFields("index", []string{"index"}, ks.BSIndex)
 	default:
-		c.WriteBulkString("unknown")
-		c.WriteBulkString("spec")
-		c.WriteMap(0)
+		c.writeSpecFields("unknown", nil)
 	}
 	c.WriteBulkString("find_keys")
 	c.WriteMap(2)
 	c.WriteBulkString("type")
 	if ks.isKeynum() {
-		c.WriteBulkString("keynum")
-		c.WriteBulkString("spec")
-		c.WriteMap(3)
-		c.WriteBulkString("keynumidx")
-		c.WriteInt(int64(ks.KNIdx))
-		c.WriteBulkString("firstkey")
-		c.WriteInt(int64(ks.KNFirst))
-		c.WriteBulkString("keystep")
-		c.WriteInt(int64(ks.KNStep))
-		return
+		c.writeSpecFields("keynum", []string{"keynumidx", "firstkey", "keystep"}, ks.KNIdx, ks.KNFirst, ks.KNStep)
+	} else {
+		c.writeSpecFields("range", []string{"lastkey", "keystep", "limit"}, ks.FKLast, ks.FKStep, ks.FKLimit)
 	}
-	c.WriteBulkString("range")
+}
+
+// writeSpecFields writes a key spec part's type (after its "type" key) and
+// its "spec" map of integers.
+func (c *Client) writeSpecFields(typ string, names []string, vals ...int) {
+	c.WriteBulkString(typ)
 	c.WriteBulkString("spec")
-	c.WriteMap(3)
-	c.WriteBulkString("lastkey")
-	c.WriteInt(int64(ks.FKLast))
-	c.WriteBulkString("keystep")
-	c.WriteInt(int64(ks.FKStep))
-	c.WriteBulkString("limit")
-	c.WriteInt(int64(ks.FKLimit))
+	c.WriteMap(len(names))
+	for i, n := range names {
+		c.WriteBulkString(n)
+		c.WriteInt(int64(vals[i]))
+	}
 }
 
 // COMMAND

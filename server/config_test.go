@@ -275,9 +275,7 @@ var configProbeSkip = map[string]string{
 // default value CONFIG GET shows, and the reply to CONFIG SET of probe
 // values (validation, error texts, canonical forms).
 func TestConfigMatchesRedis(t *testing.T) {
-	rc := resptest.MustDial(t, resptest.StartRedis(t))
-	srv := startServer(t)
-	ec := dial(t, srv)
+	rc, _, ec := startBoth(t)
 	probes := []string{"abc", "-1", "0", "1", "yes", "NO", "2gb", "100", "", "1 2", "0 0 0"}
 	compared := 0
 	for _, p := range paramList {
