@@ -294,6 +294,18 @@ func (c *Client) clientType() string { return "normal" }
 // peerAddr is CLIENT LIST's addr: ip:port, or path:0 for a unix socket.
 func (c *Client) peerAddr() string { return c.raddr }
 
+// isLocal reports whether the client connects over loopback or a unix
+// socket (enable-protected-configs local).
+func (c *Client) isLocal() bool {
+	switch a := c.conn.RemoteAddr().(type) {
+	case *net.TCPAddr:
+		return a.IP.IsLoopback()
+	case *net.UnixAddr:
+		return true
+	}
+	return false
+}
+
 // sockAddr is CLIENT LIST's laddr.
 func (c *Client) sockAddr() string {
 	if _, unix := c.conn.(*net.UnixConn); unix {

@@ -185,7 +185,7 @@ func cmdConfigSet(c *Client, args [][]byte) {
 	for i := 2; i < len(args); i += 2 {
 		pairs = append(pairs, [2]string{string(args[i]), string(args[i+1])})
 	}
-	changed, err := c.srv.cfg.setMany(pairs)
+	changed, err := c.srv.cfg.setMany(pairs, c.isLocal())
 	if err != nil {
 		if err.Unknown {
 			c.WriteError(errConfigUnknown([]byte(err.Name)))

@@ -733,9 +733,10 @@ func (c *Config) Int(name string) int64 {
 // Bool returns a yes/no parameter's value.
 func (c *Config) Bool(name string) bool { return c.Get(name) == "yes" }
 
-// check validates value for p and returns the canonical value to store.
-// At startup immutable and protected parameters may be set. REQUIRES:
-// c.mu held (client-output-buffer-limit merges onto the current value).
+// checkLocked validates value for p and returns the canonical value to
+// store. Immutable and protected parameters may be set only at startup
+// (setMany checks them itself). REQUIRES: c.mu held
+// (client-output-buffer-limit merges onto the current value).
 func (c *Config) checkLocked(p *param, value string, startup bool) (string, error) {
 	if !startup && p.immutable {
 		return "", errors.New("can't set immutable config")
@@ -787,7 +788,12 @@ type configSetError struct {
 // any, so the change is all or nothing, and returns the changed
 // parameters. Checks run in Redis's order: names (unknown, immutable,
 // protected, duplicate) first, then values.
-func (c *Config) setMany(pairs [][2]string) ([]*param, *configSetError) {
+//
+// Protected parameters (dir, dbfilename) are refused unless
+// enable-protected-configs is yes, or local and the client is local.
+func (c *Config) setMany(pairs [][2]string, localClient bool) ([]*param, *configSetError) {
+	allowProtected := c.Get("enable-protected-configs") == "yes" ||
+		(c.Get("enable-protected-configs") == "local" && localClient)
 	ps := make([]*param, len(pairs))
 	// Like Redis 7.0, an alias counts as a parameter of its own for the
 	// duplicate check.
@@ -802,7 +808,7 @@ func (c *Config) setMany(pairs [][2]string) ([]*param, *configSetError) {
 			first = &configSetError{Unknown: true, Name: kv[0]}
 		case p.immutable:
 			first = &configSetError{Name: kv[0], Reason: "can't set immutable config"}
-		case p.protected:
+		case p.protected && !allowProtected:
 			first = &configSetError{Name: kv[0], Reason: "can't set protected config"}
 		case slices.Contains(names[:i], names[i]):
 			first = &configSetError{Name: kv[0], Reason: "duplicate parameter"}
@@ -816,7 +822,8 @@ func (c *Config) setMany(pairs [][2]string) ([]*param, *configSetError) {
 	defer c.mu.Unlock()
 	vals := make([]string, len(pairs))
 	for i, p := range ps {
-		v, err := c.checkLocked(p, pairs[i][1], false)
+		// Names were checked above: validate the value only.
+		v, err := c.checkLocked(p, pairs[i][1], true)
 		if err != nil {
 			name := p.name
 			if lname := strings.ToLower(pairs[i][0]); slices.Contains(p.aliases, lname) {

@@ -252,6 +252,23 @@ func TestConfigSetApplies(t *testing.T) {
 	}
 }
 
+// TestProtectedConfigs checks enable-protected-configs: protected
+// parameters are refused by default, allowed with yes, and with local for
+// a loopback client.
+func TestProtectedConfigs(t *testing.T) {
+	for _, tc := range []struct{ mode, want string }{
+		{"no", "-ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config\r\n"},
+		{"yes", "+OK\r\n"},
+		{"local", "+OK\r\n"},
+	} {
+		srv := startServer(t, "--enable-protected-configs", tc.mode)
+		c := dial(t, srv)
+		if got := c.MustDo(t, "CONFIG", "SET", "dbfilename", "other.rdb"); got != tc.want {
+			t.Errorf("enable-protected-configs %s: %q, want %q", tc.mode, got, tc.want)
+		}
+	}
+}
+
 // configProbeSkip are parameters the probe leaves alone: ember-only ones,
 // ones whose defaults are the test servers' own (port, dir ...), ones
 // Redis 7.0 validates differently from 7.2, and ones whose change would
