@@ -191,6 +191,7 @@ func (c *Client) execute(args [][]byte) {
 func (c *Client) call(cmd *Command, args [][]byte) {
 	errs := c.errors
 	start := time.Now()
+	c.tx.SetTime(c.srv.store.NowFrom(start))
 	c.run(cmd, args)
 	dur := time.Since(start)
 	cmd.stats.calls.Add(1)

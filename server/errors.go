@@ -44,6 +44,10 @@ const (
 	errMaxClients      = "ERR max number of clients reached"
 	errTooManyShutdown = "ERR Errors trying to SHUTDOWN. Check logs."
 	errLoading         = "LOADING Redis is loading the dataset in memory"
+	errDecrOverflow    = "ERR decrement would overflow"
+	errLCSTooLong      = "ERR String too long for LCS"
+	errLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+	errLCSAlloc        = "ERR Insufficient memory, failed allocating transient memory for LCS"
 )
 
 // errWrongArity is the reply for a wrong argument count; name is the
@@ -144,7 +148,6 @@ const (
 	errInvalidNumArgs   = "ERR Invalid number of arguments specified for command"
 	errNoKeyArgs        = "ERR The command has no key arguments"
 	errInvalidKeyArgs   = "ERR Invalid arguments specified for command"
-	errIntRange         = "ERR value is out of range, value must between -2147483648 and 2147483647"
 )
 
 // errHelloOption is HELLO's reply for an option it does not know.
@@ -186,3 +189,17 @@ func errConfigSet(name, reason string) string {
 
 // errConfigRewrite is CONFIG REWRITE's reply when writing the file failed.
 func errConfigRewrite(reason string) string { return "ERR Rewriting config file: " + reason }
+
+// Errors of the keyspace commands (EXPIRE options, OBJECT under the wrong
+// maxmemory policy, int-ranged arguments such as COPY's DB).
+const (
+	errGTAndLT     = "ERR GT and LT options at the same time are not compatible"
+	errIntRange    = "ERR value is out of range, value must between -2147483648 and 2147483647"
+	errLFUNotInUse = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+	errLFUInUse    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+
+// errUnsupportedOption is EXPIRE's reply for an option it does not know.
+func errUnsupportedOption(opt []byte) string {
+	return string(appendTrunc([]byte("ERR Unsupported option "), opt, len(opt)))
+}

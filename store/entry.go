@@ -57,6 +57,10 @@ const (
 	encRaw               // forced raw after an in-place modification
 )
 
+// encNoInt is embstr or raw by length, never int: INCRBYFLOAT's result,
+// which Redis creates as a plain string object.
+const encNoInt = encRaw + 1
+
 // embstrLimit is Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT.
 const embstrLimit = 44
 
@@ -125,7 +129,7 @@ func (e *Entry) Encoding() string {
 	if e.enc == encRaw {
 		return "raw"
 	}
-	if len(v) <= 20 && isCanonicalInt(v) {
+	if len(v) <= 20 && e.enc != encNoInt && isCanonicalInt(v) {
 		return "int"
 	}
 	if len(v) <= embstrLimit {

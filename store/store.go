@@ -139,6 +139,15 @@ func (st *Store) Now() int64 {
 	return time.Now().UnixMilli()
 }
 
+// NowFrom converts a wall-clock reading to the store's milliseconds,
+// honouring a test clock set with SetClock.
+func (st *Store) NowFrom(t time.Time) int64 {
+	if fn := st.clock.Load(); fn != nil {
+		return (*fn)()
+	}
+	return t.UnixMilli()
+}
+
 // DB returns database i, or nil if out of range.
 func (st *Store) DB(i int) *DB {
 	if i < 0 || i >= len(st.dbs) {

@@ -3,6 +3,7 @@ package store
 import (
 	"slices"
 	"strconv"
+	"unsafe"
 )
 
 // Tx is one command's view of the keyspace while it holds the shard locks of
@@ -24,6 +25,21 @@ type Tx struct {
 	refs   []shardRef
 	args   [][]byte
 	arena  []byte
+
+	// cmdNow, when non-zero, is the command's frozen clock (set by the
+	// caller once per command, as Redis's commandTimeSnapshot).
+	cmdNow int64
+	// A one-entry cache of the last key hashed: a command hashes its key
+	// to pick the shard, then again to find the entry.
+	hkey *byte
+	hlen int
+	hval uint64
+
+	// Access recording (access.go): the command's LRU clock, whether its
+	// lookups record access, and the client's CLIENT NO-TOUCH mode.
+	lru     uint32
+	touch   bool
+	noTouch bool
 }
 
 type shardRef struct {
@@ -43,7 +59,30 @@ func (tx *Tx) Begin(db *DB, write bool) {
 	tx.write = write
 	tx.refs = tx.refs[:0]
 	tx.arena = tx.arena[:0]
-	tx.now = tx.st.Now()
+	tx.hkey = nil // keys of an earlier command may reuse the same memory
+	if tx.cmdNow != 0 {
+		tx.now = tx.cmdNow
+	} else {
+		tx.now = tx.st.Now()
+	}
+	tx.lru = LRUClock(tx.now)
+	tx.touch = !tx.noTouch
+}
+
+// SetTime freezes the clock that following Begins use (unix ms), so every
+// TTL decision of one command, transaction or script sees the same time;
+// 0 returns to reading the store's clock at each Begin.
+func (tx *Tx) SetTime(ms int64) { tx.cmdNow = ms }
+
+// hash returns key's hash, reusing the last computation for the same key.
+func (tx *Tx) hash(key []byte) uint64 {
+	p := unsafe.SliceData(key)
+	if p == tx.hkey && len(key) == tx.hlen && p != nil {
+		return tx.hval
+	}
+	h := tx.st.hash(key)
+	tx.hkey, tx.hlen, tx.hval = p, len(key), h
+	return h
 }
 
 // Key adds key (in the Tx's database) to the set of shards to lock.
@@ -51,7 +90,7 @@ func (tx *Tx) Key(key []byte) { tx.KeyIn(tx.db, key) }
 
 // KeyIn adds key of another database to the set of shards to lock.
 func (tx *Tx) KeyIn(db *DB, key []byte) {
-	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.st.hash(key))})
+	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.hash(key))})
 }
 
 // Lock acquires the collected shard locks in ascending (db, shard) order.
@@ -81,7 +120,7 @@ func (tx *Tx) Lock() {
 // LockKey begins a one-key command and locks its shard.
 func (tx *Tx) LockKey(db *DB, key []byte, write bool) {
 	tx.Begin(db, write)
-	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.st.hash(key))})
+	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.hash(key))})
 	tx.Lock()
 }
 
@@ -127,7 +166,7 @@ func (tx *Tx) Now() int64 { return tx.now }
 func (tx *Tx) Store() *Store { return tx.st }
 
 func (tx *Tx) locate(db *DB, key []byte) (*shard, uint64) {
-	h := tx.st.hash(key)
+	h := tx.hash(key)
 	return &db.shards[db.shardIndex(h)], h
 }
 
@@ -144,6 +183,9 @@ func (tx *Tx) LookupIn(db *DB, key []byte) *Entry {
 			db.expireEntryLocked(s, e)
 		}
 		return nil
+	}
+	if e != nil {
+		tx.touched(e)
 	}
 	return e
 }
@@ -163,6 +205,7 @@ func (tx *Tx) LookupRead(key []byte) *Entry {
 		s.misses.Add(1)
 	} else {
 		s.hits.Add(1)
+		tx.touched(e)
 	}
 	return e
 }
@@ -181,6 +224,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	e := s.tab.lookup(h, key)
 	if e == nil {
 		e = &Entry{hash: h, data: newData(key, val), klen: uint32(len(key)), heapIdx: -1}
+		e.access.Store(tx.lru)
 		s.insertLocked(e)
 		if at != 0 {
 			s.setExpireLocked(e, at)
@@ -246,6 +290,7 @@ func (tx *Tx) PutIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 		s.deleteLocked(old)
 	}
 	e := &Entry{hash: h, data: newData(key, str), klen: uint32(len(key)), heapIdx: -1, kind: kind, obj: obj}
+	e.access.Store(tx.lru)
 	s.insertLocked(e)
 	if at != 0 {
 		s.setExpireLocked(e, at)

@@ -293,7 +293,8 @@ func StartRedis(t testing.TB, extra ...string) string {
 			if c, err := Dial(addr); err == nil {
 				r, err := c.Do("PING")
 				c.Close()
-				if err == nil && r == "+PONG\r\n" {
+				// A server started with requirepass answers NOAUTH: ready too.
+				if err == nil && (r == "+PONG\r\n" || strings.HasPrefix(r, "-NOAUTH")) {
 					t.Cleanup(func() {
 						_ = cmd.Process.Kill()
 						_ = cmd.Wait()
