@@ -435,7 +435,13 @@ func (s *Server) infoMemory(b *infoBuf) {
 	b.float("mem_fragmentation_ratio", ratio(rss, used), 2)
 	b.int("mem_fragmentation_bytes", rss-used)
 	b.zeros("mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
-		"mem_clients_slaves", "mem_clients_normal", "mem_cluster_links", "mem_aof_buffer")
+		"mem_clients_slaves")
+	var clientMem int64
+	for _, c := range s.clientList() {
+		clientMem += c.qbufSize.Load() + c.obufSize.Load() + clientStructSize
+	}
+	b.int("mem_clients_normal", clientMem)
+	b.zeros("mem_cluster_links", "mem_aof_buffer")
 	b.field("mem_allocator", "go-"+runtime.Version())
 	b.zeros("active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects")
 }
