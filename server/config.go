@@ -1,14 +1,11 @@
 package server
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +40,8 @@ type param struct {
 	min, max  int64
 	enum      []string
 	immutable bool // only settable at startup
+	protected bool // CONFIG SET refuses it (enable-protected-configs)
+	multi     bool // an enum that takes several of its words ("nosave now")
 	compat    bool // accepted and reported; no effect in ember
 	// norm validates and canonicalises a value of kindSpecial (and may
 	// refine other kinds); it returns the error text after " - ".
@@ -72,6 +71,9 @@ func params() map[string]*param {
 		paramList = append(paramList, compatParams()...)
 		paramByName = make(map[string]*param)
 		for _, p := range paramList {
+			if paramByName[p.name] != nil {
+				panic("duplicate config parameter " + p.name)
+			}
 			paramByName[p.name] = p
 			for _, a := range p.aliases {
 				paramByName[a] = p
@@ -81,28 +83,36 @@ func params() map[string]*param {
 	return paramByName
 }
 
-const maxInt = math.MaxInt64
+// The integer bounds Redis's config table uses (C's INT_MAX, UINT_MAX,
+// LLONG_MAX ...).
+const (
+	maxInt   = math.MaxInt64
+	intMax   = math.MaxInt32
+	intMin   = math.MinInt32
+	uintMax  = math.MaxUint32
+	llongMax = math.MaxInt64
+)
 
 // emberParams are the parameters ember implements.
 func emberParams() []*param {
 	return []*param{
 		{name: "port", kind: kindInt, def: "6379", min: 0, max: 65535, immutable: true},
 		{name: "bind", kind: kindSpecial, def: "127.0.0.1", immutable: true, norm: normBind},
-		{name: "databases", kind: kindInt, def: "16", min: 1, max: math.MaxInt32, immutable: true},
+		{name: "databases", kind: kindInt, def: "16", min: 1, max: intMax, immutable: true},
 		{name: "shards", kind: kindInt, def: "256", min: 1, max: 65536, immutable: true, norm: normPow2},
 		{name: "requirepass", kind: kindString, def: ""},
-		{name: "maxclients", kind: kindInt, def: "10000", min: 1, max: math.MaxUint32},
-		{name: "timeout", kind: kindInt, def: "0", min: 0, max: math.MaxInt32},
-		{name: "tcp-keepalive", kind: kindInt, def: "300", min: 0, max: math.MaxInt32},
+		{name: "maxclients", kind: kindInt, def: "10000", min: 1, max: uintMax},
+		{name: "timeout", kind: kindInt, def: "0", min: 0, max: intMax},
+		{name: "tcp-keepalive", kind: kindInt, def: "300", min: 0, max: intMax},
 		{name: "loglevel", kind: kindEnum, def: "notice", enum: []string{"debug", "verbose", "notice", "warning", "nothing"}, apply: func(s *Server, v string) { s.setLogLevel(v) }},
 		{name: "logfile", kind: kindString, def: "", immutable: true},
-		{name: "dir", kind: kindSpecial, def: ".", norm: func(v string) (string, error) { return v, nil }, apply: func(s *Server, v string) { _ = os.Chdir(v) }},
+		{name: "dir", kind: kindSpecial, def: ".", protected: true, norm: func(v string) (string, error) { return v, nil }, apply: func(s *Server, v string) { _ = os.Chdir(v) }},
 		{name: "protected-mode", kind: kindBool, def: "yes"},
-		{name: "proto-max-bulk-len", kind: kindMem, def: "536870912", min: 1024 * 1024, max: maxInt},
+		{name: "proto-max-bulk-len", kind: kindMem, def: "536870912", min: 1024 * 1024, max: llongMax},
 		{name: "client-query-buffer-limit", kind: kindMem, def: "1073741824", min: 1024 * 1024, max: maxInt},
 		{name: "maxmemory", kind: kindMem, def: "0", min: 0, max: maxInt, apply: func(s *Server, v string) { s.applyMaxmemory() }},
 		{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}},
-		{name: "hz", kind: kindInt, def: "10", min: 0, max: maxInt, norm: func(v string) (string, error) {
+		{name: "hz", kind: kindInt, def: "10", min: 0, max: intMax, norm: func(v string) (string, error) {
 			n, _ := strconv.ParseInt(v, 10, 64)
 			n = min(max(n, 1), 500)
 			return strconv.FormatInt(n, 10), nil
@@ -112,212 +122,271 @@ func emberParams() []*param {
 	}
 }
 
-// compatDefaults lists Redis 7 parameters ember accepts for compatibility
-// (name, default); the kind is inferred from the default.
-const compatDefaults = `acl-pubsub-default resetchannels
-aclfile
-acllog-max-len 128
-active-defrag-cycle-max 25
-active-defrag-cycle-min 1
-active-defrag-ignore-bytes 104857600
-active-defrag-max-scan-fields 1000
-active-defrag-threshold-lower 10
-active-defrag-threshold-upper 100
-active-expire-effort 1
-activedefrag no
-activerehashing yes
-always-show-logo no
-aof-disable-auto-gc no
-aof-load-truncated yes
-aof-rewrite-incremental-fsync yes
-aof-timestamp-enabled no
-aof-use-rdb-preamble yes
-aof_rewrite_cpulist
-appenddirname appendonlydir
-appendfilename appendonly.aof
-appendfsync everysec
-appendonly no
-auto-aof-rewrite-min-size 67108864
-auto-aof-rewrite-percentage 100
-bgsave_cpulist
-bio_cpulist
-busy-reply-threshold 5000 lua-time-limit
-cluster-allow-pubsubshard-when-down yes
-cluster-allow-reads-when-down no
-cluster-allow-replica-migration yes
-cluster-announce-bus-port 0
-cluster-announce-hostname
-cluster-announce-ip
-cluster-announce-port 0
-cluster-announce-tls-port 0
-cluster-config-file nodes.conf
-cluster-enabled no
-cluster-link-sendbuf-limit 0
-cluster-migration-barrier 1
-cluster-node-timeout 15000
-cluster-port 0
-cluster-preferred-endpoint-type ip
-cluster-replica-no-failover no cluster-slave-no-failover
-cluster-replica-validity-factor 10 cluster-slave-validity-factor
-cluster-require-full-coverage yes
-crash-log-enabled yes
-crash-memcheck-enabled yes
-daemonize no
-dbfilename dump.rdb
-disable-thp yes
-dynamic-hz yes
-enable-debug-command no
-enable-module-command no
-enable-protected-configs no
-hash-max-listpack-entries 512 hash-max-ziplist-entries
-hash-max-listpack-value 64 hash-max-ziplist-value
-hll-sparse-max-bytes 3000
-ignore-warnings
-io-threads 1
-io-threads-do-reads no
-jemalloc-bg-thread yes
-latency-monitor-threshold 0
-latency-tracking yes
-lazyfree-lazy-eviction no
-lazyfree-lazy-expire no
-lazyfree-lazy-server-del no
-lazyfree-lazy-user-del no
-lazyfree-lazy-user-flush no
-lfu-decay-time 1
-lfu-log-factor 10
-list-compress-depth 0
-list-max-listpack-size -2 list-max-ziplist-size
-masterauth
-masteruser
-maxmemory-clients 0
-maxmemory-eviction-tenacity 10
-maxmemory-samples 5
-min-replicas-max-lag 10 min-slaves-max-lag
-min-replicas-to-write 0 min-slaves-to-write
-no-appendfsync-on-rewrite no
-notify-keyspace-events
-oom-score-adj no
-pidfile
-proc-title-template {title} {listen-addr} {server-mode}
-propagation-error-behavior ignore
-rdb-del-sync-files no
-rdb-save-incremental-fsync yes
-rdbchecksum yes
-rdbcompression yes
-repl-backlog-size 1048576
-repl-backlog-ttl 3600
-repl-disable-tcp-nodelay no
-repl-diskless-load disabled
-repl-diskless-sync yes
-repl-diskless-sync-delay 5
-repl-diskless-sync-max-replicas 0
-repl-ping-replica-period 10 repl-ping-slave-period
-repl-timeout 60
-replica-announce-ip slave-announce-ip
-replica-announce-port 0 slave-announce-port
-replica-announced yes
-replica-ignore-disk-write-errors no
-replica-ignore-maxmemory yes slave-ignore-maxmemory
-replica-lazy-flush no slave-lazy-flush
-replica-priority 100 slave-priority
-replica-read-only yes slave-read-only
-replica-serve-stale-data yes slave-serve-stale-data
-replicaof slaveof
-sanitize-dump-payload no
-server_cpulist
-set-max-intset-entries 512
-set-max-listpack-entries 128
-set-max-listpack-value 64
-set-proc-title yes
-shutdown-on-sigint default
-shutdown-on-sigterm default
-shutdown-timeout 10
-slowlog-log-slower-than 10000
-slowlog-max-len 128
-socket-mark-id 0
-stop-writes-on-bgsave-error yes
-stream-node-max-bytes 4096
-stream-node-max-entries 100
-supervised no
-syslog-enabled no
-syslog-facility local0
-syslog-ident redis
-tcp-backlog 511
-tls-auth-clients yes
-tls-ca-cert-dir
-tls-ca-cert-file
-tls-cert-file
-tls-ciphers
-tls-ciphersuites
-tls-client-cert-file
-tls-client-key-file
-tls-client-key-file-pass
-tls-cluster no
-tls-dh-params-file
-tls-key-file
-tls-key-file-pass
-tls-port 0
-tls-prefer-server-ciphers no
-tls-protocols
-tls-replication no
-tls-session-cache-size 20480
-tls-session-cache-timeout 300
-tls-session-caching yes
-tracking-table-max-keys 1000000
-zset-max-listpack-entries 128 zset-max-ziplist-entries
-zset-max-listpack-value 64 zset-max-ziplist-value`
+// compatTable lists the Redis 7.2 parameters ember accepts for
+// compatibility, one per line: name, type, default, then options:
+//
+//	bool | str | int LO HI | mem LO HI | enum a,b,c | multi a,b,c | special
+//	imm        CONFIG SET refuses it (immutable)
+//	prot       CONFIG SET refuses it (protected)
+//	alias=X    an old name that also works
+//
+// Bounds are C's: I = INT_MAX, IMIN = INT_MIN, U = UINT_MAX, L = LONG_MAX.
+// "-" stands for an empty default.
+const compatTable = `acl-pubsub-default enum allchannels,resetchannels resetchannels
+aclfile str - imm
+acllog-max-len int 0 L 128
+active-defrag-cycle-max int 1 99 25
+active-defrag-cycle-min int 1 99 1
+active-defrag-ignore-bytes mem 1 L 104857600
+active-defrag-max-scan-fields int 1 L 1000
+active-defrag-threshold-lower int 0 1000 10
+active-defrag-threshold-upper int 0 1000 100
+active-expire-effort int 1 10 1
+activedefrag special no
+activerehashing bool yes
+always-show-logo bool no imm
+aof-disable-auto-gc bool no
+aof-load-truncated bool yes
+aof-rewrite-incremental-fsync bool yes
+aof-timestamp-enabled bool no
+aof-use-rdb-preamble bool yes
+aof_rewrite_cpulist str - imm
+appenddirname str appendonlydir imm
+appendfilename str appendonly.aof imm
+appendfsync enum everysec,always,no everysec
+appendonly bool no
+auto-aof-rewrite-min-size mem 0 L 67108864
+auto-aof-rewrite-percentage int 0 I 100
+bgsave_cpulist str - imm
+bind-source-addr str -
+bio_cpulist str - imm
+busy-reply-threshold int 0 L 5000 alias=lua-time-limit
+client-output-buffer-limit special normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60
+cluster-allow-pubsubshard-when-down bool yes
+cluster-allow-reads-when-down bool no
+cluster-allow-replica-migration bool yes
+cluster-announce-bus-port int 0 65535 0
+cluster-announce-hostname special -
+cluster-announce-human-nodename str -
+cluster-announce-ip str -
+cluster-announce-port int 0 65535 0
+cluster-announce-tls-port int 0 65535 0
+cluster-config-file str nodes.conf imm
+cluster-enabled bool no imm
+cluster-link-sendbuf-limit mem 0 L 0
+cluster-migration-barrier int 0 I 1
+cluster-node-timeout int 0 L 15000
+cluster-port int 0 65535 0 imm
+cluster-preferred-endpoint-type enum ip,hostname,unknown-endpoint ip
+cluster-replica-no-failover bool no alias=cluster-slave-no-failover
+cluster-replica-validity-factor int 0 I 10 alias=cluster-slave-validity-factor
+cluster-require-full-coverage bool yes
+crash-log-enabled bool yes
+crash-memcheck-enabled bool yes
+daemonize bool no imm
+dbfilename str dump.rdb prot
+disable-thp bool yes imm
+dynamic-hz bool yes
+enable-debug-command enum no,yes,local no imm
+enable-module-command enum no,yes,local no imm
+enable-protected-configs enum no,yes,local no imm
+hash-max-listpack-entries int 0 L 512 alias=hash-max-ziplist-entries
+hash-max-listpack-value mem 0 L 64 alias=hash-max-ziplist-value
+hll-sparse-max-bytes mem 0 L 3000
+ignore-warnings str -
+io-threads int 1 128 1 imm
+io-threads-do-reads bool no imm
+jemalloc-bg-thread bool yes
+latency-monitor-threshold int 0 L 0
+latency-tracking bool yes
+latency-tracking-info-percentiles special 50 99 99.9
+lazyfree-lazy-eviction bool no
+lazyfree-lazy-expire bool no
+lazyfree-lazy-server-del bool no
+lazyfree-lazy-user-del bool no
+lazyfree-lazy-user-flush bool no
+lfu-decay-time int 0 I 1
+lfu-log-factor int 0 I 10
+list-compress-depth int 0 I 0
+list-max-listpack-size int IMIN I -2 alias=list-max-ziplist-size
+locale-collate str -
+masterauth str -
+masteruser str -
+maxmemory-clients special 0
+maxmemory-eviction-tenacity int 0 100 10
+maxmemory-samples int 1 I 5
+min-replicas-max-lag int 0 I 10 alias=min-slaves-max-lag
+min-replicas-to-write int 0 I 0 alias=min-slaves-to-write
+no-appendfsync-on-rewrite bool no
+notify-keyspace-events special -
+oom-score-adj enum no,yes,relative,absolute no
+oom-score-adj-values special 0 200 800
+pidfile str - imm
+proc-title-template special {title} {listen-addr} {server-mode}
+propagation-error-behavior enum ignore,panic,panic-on-replicas ignore
+rdb-del-sync-files bool no
+rdb-save-incremental-fsync bool yes
+rdbchecksum bool yes imm
+rdbcompression bool yes
+repl-backlog-size special 1048576
+repl-backlog-ttl int 0 L 3600
+repl-disable-tcp-nodelay bool no
+repl-diskless-load enum disabled,on-empty-db,swapdb disabled
+repl-diskless-sync bool yes
+repl-diskless-sync-delay int 0 I 5
+repl-diskless-sync-max-replicas int 0 I 0
+repl-ping-replica-period int 1 I 10 alias=repl-ping-slave-period
+repl-timeout int 1 I 60
+replica-announce-ip str - alias=slave-announce-ip
+replica-announce-port int 0 65535 0 alias=slave-announce-port
+replica-announced bool yes
+replica-ignore-disk-write-errors bool no
+replica-ignore-maxmemory bool yes alias=slave-ignore-maxmemory
+replica-lazy-flush bool no alias=slave-lazy-flush
+replica-priority int 0 I 100 alias=slave-priority
+replica-read-only bool yes alias=slave-read-only
+replica-serve-stale-data bool yes alias=slave-serve-stale-data
+replicaof special - imm alias=slaveof
+sanitize-dump-payload enum no,yes,clients no
+save special 3600 1 300 100 60 10000
+server_cpulist str - imm
+set-max-intset-entries int 0 L 512
+set-max-listpack-entries int 0 L 128
+set-max-listpack-value mem 0 L 64
+set-proc-title bool yes imm
+shutdown-on-sigint multi default,save,nosave,now,force default
+shutdown-on-sigterm multi default,save,nosave,now,force default
+shutdown-timeout int 0 I 10
+slowlog-log-slower-than int -1 L 10000
+slowlog-max-len int 0 L 128
+socket-mark-id int 0 U 0 imm
+stop-writes-on-bgsave-error bool yes
+stream-node-max-bytes mem 0 L 4096
+stream-node-max-entries int 0 L 100
+supervised enum upstart,systemd,auto,no no imm
+syslog-enabled bool no imm
+syslog-facility enum user,local0,local1,local2,local3,local4,local5,local6,local7 local0 imm
+syslog-ident str redis imm
+tcp-backlog int 0 I 511 imm
+tls-auth-clients enum no,yes,optional yes
+tls-ca-cert-dir str -
+tls-ca-cert-file str -
+tls-cert-file str -
+tls-ciphers str -
+tls-ciphersuites str -
+tls-client-cert-file str -
+tls-client-key-file str -
+tls-client-key-file-pass str -
+tls-cluster special no
+tls-dh-params-file str -
+tls-key-file str -
+tls-key-file-pass str -
+tls-port int 0 65535 0
+tls-prefer-server-ciphers bool no
+tls-protocols str -
+tls-replication special no
+tls-session-cache-size int 0 I 20480
+tls-session-cache-timeout int 0 I 300
+tls-session-caching bool yes
+tracking-table-max-keys int 0 L 1000000
+zset-max-listpack-entries int 0 L 128 alias=zset-max-ziplist-entries
+zset-max-listpack-value mem 0 L 64 alias=zset-max-ziplist-value`
 
-// compatSpecial are compat parameters whose value holds several words.
-var compatSpecial = map[string]string{
-	"save":                              "3600 1 300 100 60 10000",
-	"client-output-buffer-limit":        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-	"oom-score-adj-values":              "0 200 800",
-	"latency-tracking-info-percentiles": "50 99 99.9",
+// compatNorm holds the validators of the compat parameters of type
+// special, with Redis's error texts.
+var compatNorm = map[string]func(string) (string, error){
+	"activedefrag":                      normActiveDefrag,
+	"client-output-buffer-limit":        normClientOutputBufferLimit,
+	"latency-tracking-info-percentiles": normPercentiles,
+	"maxmemory-clients":                 normMaxmemoryClients,
+	"notify-keyspace-events":            normKeyspaceEvents,
+	"oom-score-adj-values":              normOOMScoreAdjValues,
+	"proc-title-template":               normProcTitle,
+	"repl-backlog-size":                 normReplBacklogSize,
+	"replicaof":                         func(v string) (string, error) { return v, nil },
+	"save":                              normSave,
+	"cluster-announce-hostname":         normHostname,
+	"tls-cluster":                       normNoTLS,
+	"tls-replication":                   normNoTLS,
+}
+
+func compatBound(s string) int64 {
+	switch s {
+	case "I":
+		return intMax
+	case "IMIN":
+		return intMin
+	case "U":
+		return uintMax
+	case "L":
+		return llongMax
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		panic("bad bound in compatTable: " + s)
+	}
+	return n
 }
 
 func compatParams() []*param {
 	var out []*param
-	for _, line := range strings.Split(compatDefaults, "\n") {
+	for _, line := range strings.Split(compatTable, "\n") {
 		f := strings.Fields(line)
-		p := &param{name: f[0], compat: true, kind: kindString}
-		var alias string
-		switch {
-		case len(f) == 1:
-		case f[0] == "proc-title-template":
-			p.def = strings.TrimPrefix(line, f[0]+" ")
-		case len(f) == 3:
-			p.def, alias = f[1], f[2]
-		case len(f) == 2 && strings.HasPrefix(f[1], "slave"):
-			alias = f[1]
-		case len(f) == 2 && f[0] == "replicaof":
-			alias = f[1]
-		default:
-			p.def = f[1]
-		}
-		if alias != "" {
-			p.aliases = []string{alias}
-		}
-		if p.def == "yes" || p.def == "no" {
+		p := &param{name: f[0], compat: true}
+		rest := f[2:]
+		switch f[1] {
+		case "bool":
 			p.kind = kindBool
-		} else if n, err := strconv.ParseInt(p.def, 10, 64); err == nil {
+		case "str":
+			p.kind = kindString
+		case "int", "mem":
 			p.kind = kindInt
-			p.min, p.max = 0, maxInt
-			if n < 0 {
-				p.min = math.MinInt64
+			if f[1] == "mem" {
+				p.kind = kindMem
+			}
+			p.min, p.max = compatBound(rest[0]), compatBound(rest[1])
+			rest = rest[2:]
+		case "enum", "multi":
+			p.kind = kindEnum
+			p.multi = f[1] == "multi"
+			p.enum = strings.Split(rest[0], ",")
+			rest = rest[1:]
+		case "special":
+			p.kind = kindSpecial
+			p.norm = compatNorm[p.name]
+			if p.norm == nil {
+				panic("no validator for " + p.name)
+			}
+		default:
+			panic("bad type in compatTable: " + line)
+		}
+		// The default runs up to the first option (several words for
+		// some special parameters).
+		var def []string
+		for _, w := range rest {
+			switch {
+			case w == "imm":
+				p.immutable = true
+			case w == "prot":
+				p.protected = true
+			case strings.HasPrefix(w, "alias="):
+				p.aliases = append(p.aliases, strings.TrimPrefix(w, "alias="))
+			case w != "-":
+				def = append(def, w)
 			}
 		}
+		p.def = strings.Join(def, " ")
 		out = append(out, p)
 	}
-	for name, def := range compatSpecial {
-		out = append(out, &param{name: name, compat: true, kind: kindString, def: def})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
 func normBind(v string) (string, error) {
 	f := strings.Fields(v)
 	if len(f) == 0 {
+		return "", errors.New("Too many bind addresses specified.")
+	}
+	if len(f) > 16 {
 		return "", errors.New("Too many bind addresses specified.")
 	}
 	return strings.Join(f, " "), nil
@@ -338,6 +407,224 @@ func normOctal(v string) (string, error) {
 	return v, nil
 }
 
+func normActiveDefrag(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "no":
+		return "no", nil
+	case "yes":
+		return "", errors.New("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution")
+	}
+	return "", errors.New("argument must be 'yes' or 'no'")
+}
+
+// normSave validates "seconds changes [seconds changes ...]" (or "").
+func normSave(v string) (string, error) {
+	f := strings.Fields(v)
+	if len(f)%2 != 0 {
+		return "", errors.New("Invalid save parameters")
+	}
+	for _, w := range f {
+		if n, ok := parseInt([]byte(w)); !ok || n < 0 {
+			return "", errors.New("Invalid save parameters")
+		}
+	}
+	return strings.Join(f, " "), nil
+}
+
+// normClientOutputBufferLimit validates "class hard soft seconds ..."
+// alone; Config merges the classes given onto its current value instead
+// (mergeOutputBufferLimit), as Redis does.
+func normClientOutputBufferLimit(v string) (string, error) { return mergeOutputBufferLimit("", v) }
+
+// mergeOutputBufferLimit applies "class hard soft seconds ..." onto the
+// current three-class value.
+func mergeOutputBufferLimit(current, v string) (string, error) {
+	f := strings.Fields(v)
+	if len(f)%4 != 0 {
+		return "", errors.New("Wrong number of arguments in buffer limit configuration.")
+	}
+	cur := map[string][3]string{}
+	cf := strings.Fields(current)
+	for i := 0; i+3 < len(cf); i += 4 {
+		cur[cf[i]] = [3]string{cf[i+1], cf[i+2], cf[i+3]}
+	}
+	for i := 0; i < len(f); i += 4 {
+		class := strings.ToLower(f[i])
+		if class == "replica" {
+			class = "slave"
+		}
+		if _, ok := cur[class]; !ok {
+			return "", errors.New("Invalid client class specified in buffer limit configuration.")
+		}
+		hard, ok1 := parseMemory(f[i+1])
+		soft, ok2 := parseMemory(f[i+2])
+		secs, ok3 := parseInt([]byte(f[i+3]))
+		if !ok1 || !ok2 || !ok3 || hard < 0 || soft < 0 || secs < 0 {
+			return "", errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
+		}
+		cur[class] = [3]string{itoa(hard), itoa(soft), itoa(secs)}
+	}
+	var out []string
+	for _, class := range []string{"normal", "slave", "pubsub"} {
+		l := cur[class]
+		out = append(out, class, l[0], l[1], l[2])
+	}
+	return strings.Join(out, " "), nil
+}
+
+func normPercentiles(v string) (string, error) {
+	f := strings.Fields(v)
+	for _, w := range f {
+		p, err := strconv.ParseFloat(w, 64)
+		if err != nil {
+			return "", errors.New("Invalid latency-tracking-info-percentiles parameters")
+		}
+		if p < 0 || p > 100 {
+			return "", errors.New("latency-tracking-info-percentiles parameters should sit between [0.0,100.0]")
+		}
+	}
+	return strings.Join(f, " "), nil
+}
+
+func normOOMScoreAdjValues(v string) (string, error) {
+	f := strings.Fields(v)
+	if len(f) != 3 {
+		return "", errors.New("wrong number of arguments")
+	}
+	for _, w := range f {
+		n, ok := parseInt([]byte(w))
+		if !ok || n < -2000 || n > 2000 {
+			return "", errors.New("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
+		}
+	}
+	return strings.Join(f, " "), nil
+}
+
+// normMaxmemoryClients accepts a memory value or a percentage of maxmemory.
+func normMaxmemoryClients(v string) (string, error) {
+	if pct, ok := strings.CutSuffix(v, "%"); ok {
+		n, ok := parseInt([]byte(pct))
+		if !ok || n < 0 {
+			return "", errors.New("argument must be a memory or percent value")
+		}
+		if n > 100 {
+			return "", errors.New("percentage argument must be less or equal to 100")
+		}
+		return v, nil
+	}
+	n, ok := parseMemory(v)
+	if !ok || n < 0 {
+		return "", errors.New("argument must be a memory or percent value")
+	}
+	return itoa(n), nil
+}
+
+func normReplBacklogSize(v string) (string, error) {
+	n, ok := parseMemory(v)
+	if !ok || n < 0 {
+		return "", errors.New("argument must be a memory value")
+	}
+	if n < 1 {
+		return "", errors.New("argument must be between 1 and 9223372036854775807 inclusive")
+	}
+	// Redis raises a backlog below its minimum to 16 KiB.
+	return itoa(max(n, 16*1024)), nil
+}
+
+// keyspaceEventClasses are notify-keyspace-events' class letters in the
+// order Redis prints them; "A" stands for the first ten.
+const keyspaceEventClasses = "g$lshzxetd"
+
+func normKeyspaceEvents(v string) (string, error) {
+	set := map[byte]bool{}
+	for i := 0; i < len(v); i++ {
+		ch := v[i]
+		switch {
+		case ch == 'A':
+			for j := 0; j < len(keyspaceEventClasses); j++ {
+				set[keyspaceEventClasses[j]] = true
+			}
+		case strings.IndexByte(keyspaceEventClasses+"KEmn", ch) >= 0:
+			set[ch] = true
+		default:
+			return "", errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+		}
+	}
+	var out []byte
+	all := true
+	for j := 0; j < len(keyspaceEventClasses); j++ {
+		all = all && set[keyspaceEventClasses[j]]
+	}
+	if all {
+		out = append(out, 'A')
+	} else {
+		for j := 0; j < len(keyspaceEventClasses); j++ {
+			if set[keyspaceEventClasses[j]] {
+				out = append(out, keyspaceEventClasses[j])
+			}
+		}
+	}
+	if set['n'] {
+		out = append(out, 'n')
+	}
+	for _, ch := range []byte("KEm") {
+		if set[ch] {
+			out = append(out, ch)
+		}
+	}
+	return string(out), nil
+}
+
+// normProcTitle accepts the templates Redis does: "{{" and "}}" are
+// literal braces, every {variable} must be one Redis knows, and the
+// template may not be empty.
+func normProcTitle(v string) (string, error) {
+	bad := errors.New("template format is invalid or contains unknown variables")
+	known := []string{"title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket", "config-file"}
+	if v == "" {
+		return "", bad
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] != '{' {
+			continue
+		}
+		if i+1 < len(v) && v[i+1] == '{' {
+			i++
+			continue
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 || !slices.Contains(known, v[i+1:i+j]) {
+			return "", bad
+		}
+		i += j
+	}
+	return v, nil
+}
+
+// normHostname accepts what Redis accepts as cluster-announce-hostname.
+func normHostname(v string) (string, error) {
+	for i := 0; i < len(v); i++ {
+		ch := v[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.') {
+			return "", errors.New("Hostnames may only contain alphanumeric characters, hyphens or dots")
+		}
+	}
+	return v, nil
+}
+
+// normNoTLS is the validator of the TLS switches: ember has no TLS
+// configuration to update, so only "no" is accepted, with the error Redis
+// gives when its TLS setup cannot be applied.
+func normNoTLS(v string) (string, error) {
+	switch strings.ToLower(v) {
+	case "no":
+		return "no", nil
+	case "yes":
+		return "", errors.New("Unable to update TLS configuration. Check server logs.")
+	}
+	return "", errors.New("argument must be 'yes' or 'no'")
+}
+
 // parseMemory parses a redis.conf memory value: bytes, or a number with a
 // k/kb/m/mb/g/gb suffix (k = 1000, kb = 1024), case-insensitive.
 func parseMemory(v string) (int64, bool) {
@@ -352,8 +639,11 @@ func parseMemory(v string) (int64, bool) {
 			break
 		}
 	}
+	if s == "" {
+		return 0, true // Redis's memtoull reads an empty string as 0
+	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || s == "" || s[0] == '+' {
+	if err != nil || s[0] == '+' || s[0] == '-' {
 		return 0, false
 	}
 	if n != 0 && (n*mul)/mul != n {
@@ -382,8 +672,8 @@ func (p *param) normalize(v string) (string, error) {
 				return "", errors.New("argument must be a memory value")
 			}
 		} else {
-			var err error
-			if n, err = strconv.ParseInt(v, 10, 64); err != nil {
+			var ok bool
+			if n, ok = parseInt([]byte(v)); !ok {
 				return "", errors.New("argument couldn't be parsed into an integer")
 			}
 		}
@@ -392,11 +682,21 @@ func (p *param) normalize(v string) (string, error) {
 		}
 		v = strconv.FormatInt(n, 10)
 	case kindEnum:
-		lv := strings.ToLower(v)
-		if !slices.Contains(p.enum, lv) {
+		words := []string{v}
+		if p.multi {
+			words = strings.Fields(v)
+		}
+		if len(words) == 0 {
 			return "", errors.New("argument(s) must be one of the following: " + strings.Join(p.enum, ", "))
 		}
-		v = lv
+		for i, w := range words {
+			lw := strings.ToLower(w)
+			if !slices.Contains(p.enum, lw) {
+				return "", errors.New("argument(s) must be one of the following: " + strings.Join(p.enum, ", "))
+			}
+			words[i] = lw
+		}
+		v = strings.Join(words, " ")
 	}
 	if p.norm != nil {
 		return p.norm(v)
@@ -433,22 +733,36 @@ func (c *Config) Int(name string) int64 {
 // Bool returns a yes/no parameter's value.
 func (c *Config) Bool(name string) bool { return c.Get(name) == "yes" }
 
-// set validates and stores one value; at startup immutable ones are allowed.
+// checkLocked validates value for p and returns the canonical value to
+// store. Immutable and protected parameters may be set only at startup
+// (setMany checks them itself). REQUIRES: c.mu held
+// (client-output-buffer-limit merges onto the current value).
+func (c *Config) checkLocked(p *param, value string, startup bool) (string, error) {
+	if !startup && p.immutable {
+		return "", errors.New("can't set immutable config")
+	}
+	if !startup && p.protected {
+		return "", errors.New("can't set protected config")
+	}
+	if p.name == "client-output-buffer-limit" {
+		return mergeOutputBufferLimit(c.values[p.name], value)
+	}
+	return p.normalize(value)
+}
+
+// set validates and stores one value.
 func (c *Config) set(name, value string, startup bool) (*param, error) {
 	p := params()[strings.ToLower(name)]
 	if p == nil {
 		return nil, errUnknownParam
 	}
-	if p.immutable && !startup {
-		return p, errors.New("can't set immutable config")
-	}
-	v, err := p.normalize(value)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, err := c.checkLocked(p, value, startup)
 	if err != nil {
 		return p, err
 	}
-	c.mu.Lock()
 	c.values[p.name] = v
-	c.mu.Unlock()
 	return p, nil
 }
 
@@ -461,6 +775,70 @@ func (c *Config) Set(name, value string) error {
 
 var errUnknownParam = errors.New("Bad directive or wrong number of arguments")
 
+// configSetError says why CONFIG SET refused its arguments: an unknown
+// parameter (Unknown), or Reason about the parameter Name (as Redis
+// names it in the error).
+type configSetError struct {
+	Unknown bool
+	Name    string
+	Reason  string
+}
+
+// setMany is CONFIG SET: it validates every name/value pair before storing
+// any, so the change is all or nothing, and returns the changed
+// parameters. Checks run in Redis's order: names (unknown, immutable,
+// protected, duplicate) first, then values.
+//
+// Protected parameters (dir, dbfilename) are refused unless
+// enable-protected-configs is yes, or local and the client is local.
+func (c *Config) setMany(pairs [][2]string, localClient bool) ([]*param, *configSetError) {
+	allowProtected := c.Get("enable-protected-configs") == "yes" ||
+		(c.Get("enable-protected-configs") == "local" && localClient)
+	ps := make([]*param, len(pairs))
+	// Like Redis 7.0, an alias counts as a parameter of its own for the
+	// duplicate check.
+	names := make([]string, len(pairs))
+	var first *configSetError
+	for i, kv := range pairs {
+		names[i] = strings.ToLower(kv[0])
+		p := params()[names[i]]
+		switch {
+		case first != nil:
+		case p == nil:
+			first = &configSetError{Unknown: true, Name: kv[0]}
+		case p.immutable:
+			first = &configSetError{Name: kv[0], Reason: "can't set immutable config"}
+		case p.protected && !allowProtected:
+			first = &configSetError{Name: kv[0], Reason: "can't set protected config"}
+		case slices.Contains(names[:i], names[i]):
+			first = &configSetError{Name: kv[0], Reason: "duplicate parameter"}
+		}
+		ps[i] = p
+	}
+	if first != nil {
+		return nil, first
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	vals := make([]string, len(pairs))
+	for i, p := range ps {
+		// Names were checked above: validate the value only.
+		v, err := c.checkLocked(p, pairs[i][1], true)
+		if err != nil {
+			name := p.name
+			if lname := strings.ToLower(pairs[i][0]); slices.Contains(p.aliases, lname) {
+				name = lname
+			}
+			return nil, &configSetError{Name: name, Reason: err.Error()}
+		}
+		vals[i] = v
+	}
+	for i, p := range ps {
+		c.values[p.name] = vals[i]
+	}
+	return ps, nil
+}
+
 // ConfigError is a startup configuration error, formatted as Redis reports
 // it: the line number, the offending line and the reason.
 type ConfigError struct {
@@ -470,110 +848,147 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("*** FATAL CONFIG FILE ERROR ***\nReading the configuration file, at line %d\n>>> '%s'\n%s", e.Line, e.Text, e.Reason)
+	return fmt.Sprintf("*** FATAL CONFIG FILE ERROR (ember %s) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s", Version, e.Line, e.Text, e.Reason)
 }
 
 // multiWord parameters take every argument on their line as one value.
 var multiWord = map[string]bool{
 	"bind": true, "save": true, "client-output-buffer-limit": true,
 	"oom-score-adj-values": true, "latency-tracking-info-percentiles": true,
-	"notify-keyspace-events": false, "replicaof": true, "slaveof": true,
-	"proc-title-template": false,
+	"replicaof": true, "shutdown-on-sigint": true, "shutdown-on-sigterm": true,
+}
+
+// reprArg quotes a command-line argument the way Redis's sdscatrepr does
+// when it turns "--name value" options into config lines.
+func reprArg(s string) string {
+	b := []byte{'"'}
+	for i := 0; i < len(s); i++ {
+		switch ch := s[i]; ch {
+		case '\\', '"':
+			b = append(b, '\\', ch)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\t':
+			b = append(b, `\t`...)
+		case '\a':
+			b = append(b, `\a`...)
+		case '\b':
+			b = append(b, `\b`...)
+		default:
+			if ch < ' ' || ch > '~' {
+				b = append(b, fmt.Sprintf(`\x%02x`, ch)...)
+			} else {
+				b = append(b, ch)
+			}
+		}
+	}
+	return string(append(b, '"'))
 }
 
 // LoadConfig builds a Config from an optional redis.conf-style file and
 // command-line arguments ("--port 7000 --save ”" ...), applied after the
-// file as Redis does.
+// file as Redis does: the options become lines after the file's (with
+// their values quoted), so an error's line number counts both, as in
+// Redis's message.
 func LoadConfig(path string, args []string) (*Config, error) {
 	cfg := NewConfig()
-	var text bytes.Buffer
+	var text strings.Builder
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("can't open config file '%s': %w", path, err)
 		}
 		text.Write(b)
-		text.WriteByte('\n')
 		cfg.File = path
 	}
-	fileLines := strings.Count(text.String(), "\n")
-	// Command-line options become extra lines: "--name a b" → "name a b".
-	var cur []string
-	flush := func() {
-		if len(cur) > 0 {
-			text.WriteString(strings.Join(cur, " "))
-			text.WriteByte('\n')
-			cur = nil
+	if len(args) > 0 {
+		text.WriteByte('\n')
+		for i, a := range args {
+			if strings.HasPrefix(a, "--") && len(a) > 2 {
+				if i > 0 {
+					text.WriteByte('\n')
+				}
+				text.WriteString(a[2:])
+			} else {
+				text.WriteString(reprArg(a))
+			}
+			text.WriteByte(' ')
 		}
 	}
-	for _, a := range args {
-		if strings.HasPrefix(a, "--") && len(a) > 2 {
-			flush()
-			cur = append(cur, a[2:])
-			continue
-		}
-		if a == "" {
-			a = `""`
-		} else if strings.ContainsAny(a, " \t\"'") {
-			a = strconv.Quote(a)
-		}
-		cur = append(cur, a)
-	}
-	flush()
-	sc := bufio.NewScanner(&text)
-	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := strings.TrimSpace(sc.Text())
+	saveLoaded := false
+	for n, raw := range strings.Split(text.String(), "\n") {
+		line := strings.Trim(raw, " \t\r\n")
 		if line == "" || line[0] == '#' {
 			continue
 		}
+		fail := func(reason string) error { return &ConfigError{Line: n + 1, Text: line, Reason: reason} }
 		words, ok := splitArgs([]byte(line), nil)
 		if !ok {
-			return nil, &ConfigError{Line: n, Text: line, Reason: "Unbalanced quotes in configuration line"}
+			return nil, fail("Unbalanced quotes in configuration line")
 		}
 		if len(words) == 0 {
 			continue
 		}
 		name := strings.ToLower(string(words[0]))
-		var vals []string
+		vals := make([]string, 0, len(words)-1)
 		for _, w := range words[1:] {
 			vals = append(vals, string(w))
 		}
 		if name == "include" {
-			return nil, &ConfigError{Line: n, Text: line, Reason: "include is not supported; merge the files"}
+			return nil, fail("include is not supported; merge the files")
 		}
 		p := params()[name]
-		if p == nil || len(vals) == 0 || (len(vals) > 1 && !multiWord[p.name]) {
-			if p != nil && len(vals) == 0 && p.kind == kindString {
-				vals = []string{""}
-			} else {
-				return nil, &ConfigError{Line: n, Text: line, Reason: "Bad directive or wrong number of arguments"}
-			}
+		if p == nil {
+			return nil, fail("Bad directive or wrong number of arguments")
 		}
-		if err := cfg.Set(name, strings.Join(vals, " ")); err != nil {
-			where := n
-			if n > fileLines {
-				where = n - fileLines
+		if len(vals) == 0 || (len(vals) > 1 && !multiWord[p.name]) {
+			return nil, fail("wrong number of arguments")
+		}
+		value := strings.Join(vals, " ")
+		if p.name == "save" {
+			// The file's first save line replaces the default; later
+			// ones add to it; save "" clears.
+			if saveLoaded && value != "" && cfg.Get("save") != "" {
+				value = cfg.Get("save") + " " + value
 			}
-			return nil, &ConfigError{Line: where, Text: line, Reason: err.Error()}
+			saveLoaded = true
+		}
+		if err := cfg.Set(name, value); err != nil {
+			return nil, fail(err.Error())
 		}
 	}
 	return cfg, nil
 }
 
-// matching returns the canonical names and aliases matching a CONFIG GET
-// pattern, with their values.
-func (c *Config) matching(pattern string) [][2]string {
+// get is CONFIG GET: for each pattern, a name without glob characters is
+// looked up exactly (answered under the name as given), a pattern is
+// matched against every parameter name and alias. A name matched twice is
+// answered once.
+func (c *Config) get(patterns []string) [][2]string {
 	var out [][2]string
-	lp := strings.ToLower(pattern)
+	seen := map[string]bool{}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	for _, p := range paramList {
-		for _, name := range append([]string{p.name}, p.aliases...) {
-			if globMatchString(lp, name, true) {
-				out = append(out, [2]string{name, c.values[p.name]})
+	add := func(name string, p *param) {
+		if !seen[name] {
+			seen[name] = true
+			out = append(out, [2]string{name, c.values[p.name]})
+		}
+	}
+	for _, pat := range patterns {
+		if !strings.ContainsAny(pat, "[*?") {
+			if p := params()[strings.ToLower(pat)]; p != nil {
+				add(pat, p)
+			}
+			continue
+		}
+		for _, p := range paramList {
+			for _, name := range append([]string{p.name}, p.aliases...) {
+				if globMatchString(pat, name, true) {
+					add(name, p)
+				}
 			}
 		}
 	}

@@ -131,6 +131,65 @@ func errInvalidExpireIn(name string) string {
 	return "ERR invalid expire time in '" + name + "' command"
 }
 
+// Errors of the connection and server commands (HELLO, AUTH, CLIENT,
+// CONFIG, COMMAND, SWAPDB, SHUTDOWN).
+const (
+	errProtoNotInt      = "ERR Protocol version is not an integer or out of range"
+	errHelloNoAuth      = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+	errInvalidClientID  = "ERR Invalid client ID"
+	errClientIDPositive = "ERR client-id should be greater than 0"
+	errMaxAgeNotInt     = "ERR maxage is not an integer or out of range"
+	errMaxAgePositive   = "ERR maxage should be greater than 0"
+	errInvalidFirstDB   = "ERR invalid first DB index"
+	errInvalidSecondDB  = "ERR invalid second DB index"
+	errNoShutdown       = "ERR No shutdown in progress."
+	errNoConfigFile     = "ERR The server is running without a config file"
+	errInvalidCommand   = "ERR Invalid command specified"
+	errInvalidNumArgs   = "ERR Invalid number of arguments specified for command"
+	errNoKeyArgs        = "ERR The command has no key arguments"
+	errInvalidKeyArgs   = "ERR Invalid arguments specified for command"
+)
+
+// errHelloOption is HELLO's reply for an option it does not know.
+func errHelloOption(opt []byte) string {
+	return "ERR Syntax error in HELLO option '" + string(opt) + "'"
+}
+
+// errUnknownClientType is the reply for a bad CLIENT LIST/KILL TYPE.
+func errUnknownClientType(name []byte) string {
+	return "ERR Unknown client type '" + string(name) + "'"
+}
+
+// errNoSuchUser is CLIENT KILL USER's reply for an unknown user.
+func errNoSuchUser(name []byte) string { return "ERR No such user '" + string(name) + "'" }
+
+// errSetinfoOption is CLIENT SETINFO's reply for an attribute it does not
+// know.
+func errSetinfoOption(attr []byte) string {
+	return "ERR Unrecognized option '" + string(attr) + "'"
+}
+
+// errSetinfoValue is CLIENT SETINFO's reply for a value with characters
+// that would break CLIENT LIST's format; attr is spelled as the client sent
+// it.
+func errSetinfoValue(attr []byte) string {
+	return "ERR " + string(attr) + " cannot contain spaces, newlines or special characters."
+}
+
+// errConfigUnknown is CONFIG SET's reply for a parameter it does not know.
+func errConfigUnknown(name []byte) string {
+	return "ERR Unknown option or number of arguments for CONFIG SET - '" + string(name) + "'"
+}
+
+// errConfigSet is CONFIG SET's reply for a value it rejects; name is the
+// parameter as Redis reports it and reason the text after " - ".
+func errConfigSet(name, reason string) string {
+	return "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + reason
+}
+
+// errConfigRewrite is CONFIG REWRITE's reply when writing the file failed.
+func errConfigRewrite(reason string) string { return "ERR Rewriting config file: " + reason }
+
 // Errors of the keyspace commands (EXPIRE options, OBJECT under the wrong
 // maxmemory policy, int-ranged arguments such as COPY's DB).
 const (

@@ -50,6 +50,7 @@ type Server struct {
 	lastSave atomic.Int64
 
 	stats serverStats
+	info  infoState // INFO's calibration, peak memory and rates (info.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
@@ -184,6 +185,7 @@ func (s *Server) Start() error {
 	s.listeners = lns
 	s.mu.Unlock()
 	s.store.Start()
+	s.startInfo()
 	for _, ln := range lns {
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
