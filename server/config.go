@@ -100,6 +100,7 @@ func emberParams() []*param {
 		{name: "bind", kind: kindSpecial, def: "127.0.0.1", immutable: true, norm: normBind},
 		{name: "databases", kind: kindInt, def: "16", min: 1, max: intMax, immutable: true},
 		{name: "shards", kind: kindInt, def: "256", min: 1, max: 65536, immutable: true, norm: normPow2},
+		{name: "threads", kind: kindSpecial, def: "auto", norm: normThreads, apply: func(s *Server, v string) { applyThreads(v) }},
 		{name: "requirepass", kind: kindString, def: ""},
 		{name: "maxclients", kind: kindInt, def: "10000", min: 1, max: uintMax},
 		{name: "timeout", kind: kindInt, def: "0", min: 0, max: intMax},
@@ -1058,4 +1059,16 @@ func quoteConfValue(p *param, v string) string {
 		return strconv.Quote(v)
 	}
 	return v
+}
+
+// normThreads validates the threads directive: "auto" or a positive count.
+func normThreads(v string) (string, error) {
+	if strings.EqualFold(v, "auto") {
+		return "auto", nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > 1024 {
+		return "", errors.New("argument must be 'auto' or between 1 and 1024 inclusive")
+	}
+	return strconv.FormatInt(n, 10), nil
 }

@@ -63,6 +63,7 @@ func run(args []string, stderr io.Writer) int {
 			return 1
 		}
 	}
+	threads := server.ApplyThreads(cfg)
 	srv, err := server.New(cfg, log, level)
 	if err != nil {
 		log.Error("can't start", "err", err)
@@ -72,7 +73,7 @@ func run(args []string, stderr io.Writer) int {
 		log.Error("can't listen", "err", err)
 		return 1
 	}
-	log.Info("ember started", "version", server.Version, "pid", os.Getpid())
+	log.Info("ember started", "version", server.Version, "pid", os.Getpid(), "threads", threads)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	select {
