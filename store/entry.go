@@ -83,6 +83,7 @@ type Entry struct {
 	klen    uint32
 	kind    Kind
 	enc     uint8
+	flags   uint8
 }
 
 // Key returns the entry's key. The slice aliases the entry: copy it to keep
@@ -152,15 +153,6 @@ func isCanonicalInt(b []byte) bool {
 // entryOverhead is the accounted size of an Entry struct plus its bucket
 // slot, in bytes (80-byte size class + 8-byte bucket pointer).
 const entryOverhead = 88
-
-// size returns the bytes accounted to the entry.
-func (e *Entry) size() int64 {
-	n := int64(entryOverhead) + int64(roundAlloc(cap(e.data)))
-	if s, ok := e.obj.(interface{ MemoryUsage() int64 }); ok {
-		n += s.MemoryUsage()
-	}
-	return n
-}
 
 // roundAlloc rounds n up to the size class the Go allocator would use, close
 // enough for accounting (classes are 8-byte steps below 128, then ~12.5%).

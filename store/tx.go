@@ -210,20 +210,13 @@ func (tx *Tx) LookupRead(key []byte) *Entry {
 	return e
 }
 
-func newData(key, val []byte) []byte {
-	d := make([]byte, len(key)+len(val))
-	copy(d, key)
-	copy(d[len(key):], val)
-	return d
-}
-
 // SetString stores val as key's string value with absolute expiry at (0 for
 // none), replacing a value of any kind. It returns the entry.
 func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	s, h := tx.locate(tx.db, key)
 	e := s.tab.lookup(h, key)
 	if e == nil {
-		e = &Entry{hash: h, data: newData(key, val), klen: uint32(len(key)), heapIdx: -1}
+		e = newEntry(h, key, val)
 		e.access.Store(tx.lru)
 		s.insertLocked(e)
 		if at != 0 {
@@ -232,11 +225,10 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 		return e
 	}
 	before := e.size()
-	need := int(e.klen) + len(val)
-	if e.kind == KindString && cap(e.data) >= need && cap(e.data) <= 2*need+32 {
-		e.data = append(e.data[:e.klen], val...)
+	if e.kind == KindString {
+		e.setData(e.Key(), val)
 	} else {
-		e.data = newData(key, val)
+		e.setData(key, val)
 	}
 	e.obj = nil
 	e.kind = KindString
@@ -289,7 +281,8 @@ func (tx *Tx) PutIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 	if old := s.tab.lookup(h, key); old != nil {
 		s.deleteLocked(old)
 	}
-	e := &Entry{hash: h, data: newData(key, str), klen: uint32(len(key)), heapIdx: -1, kind: kind, obj: obj}
+	e := newEntry(h, key, str)
+	e.kind, e.obj = kind, obj
 	e.access.Store(tx.lru)
 	s.insertLocked(e)
 	if at != 0 {
