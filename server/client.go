@@ -32,6 +32,9 @@ type Client struct {
 	idleArmed  bool // a read deadline for the idle timeout is set
 	errors     int  // error replies written so far (failed_calls detection)
 
+	batchStart time.Time     // when the current batch of commands began
+	mark       time.Duration // end of the last command since batchStart; <0: none
+
 	created time.Time
 	laddr   string
 	raddr   string
@@ -84,6 +87,7 @@ func (c *Client) serve() {
 	defer c.srv.wg.Done()
 	defer c.srv.removeClient(c)
 	defer c.conn.Close()
+	c.beginBatch()
 	for {
 		for {
 			args, err := c.rd.next()
@@ -134,7 +138,8 @@ func (c *Client) serve() {
 			}
 			return
 		}
-		c.srv.stats.netInput.Add(int64(c.rd.lastRead))
+		c.srv.stats.netInput.Add(int(c.id), int64(c.rd.lastRead))
+		c.beginBatch()
 	}
 }
 
@@ -145,7 +150,7 @@ func (c *Client) flush() bool {
 		return true
 	}
 	n, err := c.conn.Write(c.out)
-	c.srv.stats.netOutput.Add(int64(n))
+	c.srv.stats.netOutput.Add(int(c.id), int64(n))
 	if cap(c.out) > 4*outFlushThreshold {
 		c.out = make([]byte, 0, 16*1024)
 	} else {
@@ -178,18 +183,18 @@ func (c *Client) execute(args [][]byte) {
 			cmd = sub
 		} else if cmd.Handler == nil {
 			c.WriteError(errUnknownSubcommand(args[1], cmd.containerName()))
-			cmd.stats.rejected.Add(1)
+			cmd.stats.reject(int(c.id))
 			return
 		}
 	}
 	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity || cmd.Handler == nil {
 		c.WriteError(errWrongArity(cmd.Name))
-		cmd.stats.rejected.Add(1)
+		cmd.stats.reject(int(c.id))
 		return
 	}
 	if !c.authed && cmd.Flags&FlagNoAuth == 0 {
 		c.WriteError(errNoAuth)
-		cmd.stats.rejected.Add(1)
+		cmd.stats.reject(int(c.id))
 		return
 	}
 	c.call(cmd, args)
@@ -198,18 +203,27 @@ func (c *Client) execute(args [][]byte) {
 // call runs a checked command and accounts for it.
 func (c *Client) call(cmd *Command, args [][]byte) {
 	errs := c.errors
-	start := time.Now()
-	c.tx.SetTime(c.srv.store.NowFrom(start))
-	c.run(cmd, args)
-	dur := time.Since(start)
-	cmd.stats.calls.Add(1)
-	cmd.stats.usec.Add(dur.Microseconds())
-	if c.errors != errs {
-		cmd.stats.failed.Add(1)
+	// One monotonic clock read per command: a command starts where the
+	// previous one of the batch ended (Redis likewise reuses its cached
+	// time); the wall clock is derived from the batch's start.
+	start := c.mark
+	if start < 0 {
+		start = time.Since(c.batchStart)
 	}
-	c.srv.stats.commandsProcessed.Add(1)
+	c.tx.SetTime(c.srv.store.NowFrom(c.batchStart.Add(start)))
+	c.run(cmd, args)
+	end := time.Since(c.batchStart)
+	c.mark = end
+	cmd.stats.call(int(c.id), (end - start).Microseconds(), c.errors != errs)
+	c.srv.stats.commandsProcessed.Add(int(c.id), 1)
 	c.lastCmd.Store(cmd)
-	c.lastIO.Store(start.UnixMilli())
+}
+
+// beginBatch starts the clock of a batch of commands read together.
+func (c *Client) beginBatch() {
+	c.batchStart = time.Now()
+	c.mark = -1
+	c.lastIO.Store(c.batchStart.UnixMilli())
 }
 
 // selectDB switches the client's database.

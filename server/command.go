@@ -2,7 +2,6 @@ package server
 
 import (
 	"strings"
-	"sync/atomic"
 )
 
 // Commands are data. Each command is declared once, in commands.go, as a
@@ -159,14 +158,6 @@ type Command struct {
 	subs        map[string]*Command
 
 	stats cmdStats
-}
-
-// cmdStats are the INFO commandstats counters of one command.
-type cmdStats struct {
-	calls    atomic.Int64
-	usec     atomic.Int64
-	rejected atomic.Int64
-	failed   atomic.Int64
 }
 
 // FullName is the name Redis uses in errors and stats ("client|setname").

@@ -155,10 +155,7 @@ func (s *Server) notePeak() int64 {
 func (s *Server) resetStats() {
 	s.info.writesAtReset.Store(s.info.writesAtReset.Load() + s.writeCalls())
 	for _, cmd := range s.cmds.all() {
-		cmd.stats.calls.Store(0)
-		cmd.stats.usec.Store(0)
-		cmd.stats.rejected.Store(0)
-		cmd.stats.failed.Store(0)
+		cmd.stats.reset()
 	}
 	s.errMu.Lock()
 	clear(s.errorStats)
@@ -166,7 +163,10 @@ func (s *Server) resetStats() {
 	s.store.ResetStats()
 	st := &s.stats
 	for _, c := range []*atomic.Int64{&st.connectionsReceived, &st.rejectedConnections,
-		&st.commandsProcessed, &st.netInput, &st.netOutput, &st.totalErrorReplies, &s.info.authFailures} {
+		&st.totalErrorReplies, &s.info.authFailures} {
+		c.Store(0)
+	}
+	for _, c := range []*stripedInt{&st.commandsProcessed, &st.netInput, &st.netOutput} {
 		c.Store(0)
 	}
 	s.info.mu.Lock()
@@ -182,7 +182,8 @@ func (s *Server) writeCalls() int64 {
 	var n int64
 	for _, cmd := range s.cmds.all() {
 		if cmd.Flags&FlagWrite != 0 {
-			n += cmd.stats.calls.Load() - cmd.stats.failed.Load()
+			calls, _, _, failed := cmd.stats.load()
+			n += calls - failed
 		}
 	}
 	return n
@@ -534,8 +535,7 @@ func (s *Server) infoCommandStats(b *infoBuf) {
 	cmds := s.cmds.all()
 	slices.SortFunc(cmds, func(x, y *Command) int { return strings.Compare(x.Name, y.Name) })
 	for _, cmd := range cmds {
-		calls, usec := cmd.stats.calls.Load(), cmd.stats.usec.Load()
-		rejected, failed := cmd.stats.rejected.Load(), cmd.stats.failed.Load()
+		calls, usec, rejected, failed := cmd.stats.load()
 		if calls == 0 && rejected == 0 && failed == 0 {
 			continue
 		}

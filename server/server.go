@@ -67,9 +67,9 @@ type Server struct {
 type serverStats struct {
 	connectionsReceived atomic.Int64
 	rejectedConnections atomic.Int64
-	commandsProcessed   atomic.Int64
-	netInput            atomic.Int64
-	netOutput           atomic.Int64
+	commandsProcessed   stripedInt
+	netInput            stripedInt
+	netOutput           stripedInt
 	totalErrorReplies   atomic.Int64
 }
 
