@@ -39,3 +39,5 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 EMBER_REQUIRE_REDIS=1 EMBER_REQUIRE_NODE=1 go test ./... -count=1 -timeout 15m
+# The packages with shared-memory concurrency again under the race detector.
+EMBER_REQUIRE_REDIS=1 go test -race ./store ./server -count=1 -timeout 15m
