@@ -215,12 +215,13 @@ func newCommandTable(cmds []*Command) *commandTable {
 	return t
 }
 
-// lookupName finds a command by name, case-insensitively, without
-// allocating. No command name is longer than 32 bytes, so a longer name is
-// unknown without a look at it (a client sending a 100 MB name costs
-// nothing).
-func (t *commandTable) lookupName(name []byte) *Command {
-	var buf [32]byte
+// maxNameLen bounds command and subcommand names: a longer name is unknown
+// without a look at it (a client sending a 100 MB name costs nothing).
+const maxNameLen = 32
+
+// lookupFold looks name up in m case-insensitively without allocating.
+func lookupFold(m map[string]*Command, name []byte) *Command {
+	var buf [maxNameLen]byte
 	if len(name) > len(buf) {
 		return nil
 	}
@@ -230,23 +231,14 @@ func (t *commandTable) lookupName(name []byte) *Command {
 		}
 		buf[i] = c
 	}
-	return t.byName[string(buf[:len(name)])]
+	return m[string(buf[:len(name)])]
 }
 
+// lookupName finds a command by name, case-insensitively.
+func (t *commandTable) lookupName(name []byte) *Command { return lookupFold(t.byName, name) }
+
 // subcommand finds a container's subcommand case-insensitively.
-func (cmd *Command) subcommand(name []byte) *Command {
-	var buf [32]byte
-	if len(name) > len(buf) {
-		return nil
-	}
-	for i, c := range name {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		buf[i] = c
-	}
-	return cmd.subs[string(buf[:len(name)])]
-}
+func (cmd *Command) subcommand(name []byte) *Command { return lookupFold(cmd.subs, name) }
 
 // all returns every command and subcommand.
 func (t *commandTable) all() []*Command {
