@@ -32,6 +32,14 @@ type Client struct {
 	idleArmed  bool // a read deadline for the idle timeout is set
 	errors     int  // error replies written so far (failed_calls detection)
 
+	// Blocking (blocking.go): the waiter while blocked, keys this client's
+	// command fed that have waiters, and keys to serve after unlocking.
+	waiter        atomic.Pointer[Waiter]
+	readyKeys     []readyKey
+	deferredReady []readyKey
+	stop          chan struct{} // closed when the client must end (kill, shutdown)
+	stopOnce      sync.Once
+
 	batchStart time.Time     // when the current batch of commands began
 	mark       time.Duration // end of the last command since batchStart; <0: none
 
@@ -71,6 +79,8 @@ func newClient(s *Server, conn net.Conn) *Client {
 		c.raddr = conn.LocalAddr().String() + ":0"
 	}
 	c.authed = *s.requirePass.Load() == ""
+	c.stop = make(chan struct{})
+	c.tx.SetBeforeUnlock(c.beforeUnlock)
 	c.rd = newReader(conn, s.cfg.Int("proto-max-bulk-len"), s.cfg.Int("client-query-buffer-limit"), func() bool { return c.authed })
 	c.lastIO.Store(time.Now().UnixMilli())
 	return c
@@ -162,6 +172,7 @@ func (c *Client) flush() bool {
 // stopReading makes a client blocked in Read return so that it finishes
 // its current replies and exits (shutdown, CLIENT KILL).
 func (c *Client) stopReading() {
+	c.stopOnce.Do(func() { close(c.stop) })
 	_ = c.conn.SetReadDeadline(time.Now())
 }
 
@@ -212,6 +223,9 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 	}
 	c.tx.SetTime(c.srv.store.NowFrom(c.batchStart.Add(start)))
 	c.run(cmd, args)
+	if len(c.deferredReady) > 0 {
+		c.serveDeferred()
+	}
 	end := time.Since(c.batchStart)
 	c.mark = end
 	cmd.stats.call(int(c.id), (end - start).Microseconds(), c.errors != errs)

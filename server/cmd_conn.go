@@ -328,6 +328,9 @@ func (c *Client) fd() int64 {
 // clientFlags are CLIENT LIST's flags letters, in Redis's order.
 func (c *Client) clientFlags(self *Client) string {
 	var f []byte
+	if c.waiter.Load() != nil {
+		f = append(f, 'b')
+	}
 	if c == self && c.closeAfter {
 		f = append(f, 'c')
 	}

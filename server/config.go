@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/embercache/ember/store"
 	"math"
 	"os"
 	"slices"
@@ -69,6 +70,15 @@ func params() map[string]*param {
 	paramsOnce.Do(func() {
 		paramList = append(paramList, emberParams()...)
 		paramList = append(paramList, compatParams()...)
+		for _, p := range paramList {
+			if set, ok := encodingParams[p.name]; ok {
+				p.compat = false
+				p.apply = func(s *Server, v string) {
+					n, _ := strconv.ParseInt(v, 10, 64)
+					set(s.store.Limits(), n)
+				}
+			}
+		}
 		paramByName = make(map[string]*param)
 		for _, p := range paramList {
 			if paramByName[p.name] != nil {
@@ -1071,4 +1081,25 @@ func normThreads(v string) (string, error) {
 		return "", errors.New("argument must be 'auto' or between 1 and 1024 inclusive")
 	}
 	return strconv.FormatInt(n, 10), nil
+}
+
+// encodingParams are the redis.conf thresholds of compact collection
+// encodings, pushed into the store's Limits.
+var encodingParams = map[string]func(l *store.Limits, n int64){
+	"hash-max-listpack-entries": func(l *store.Limits, n int64) { l.HashMaxListpackEntries.Store(n) },
+	"hash-max-listpack-value":   func(l *store.Limits, n int64) { l.HashMaxListpackValue.Store(n) },
+	"set-max-intset-entries":    func(l *store.Limits, n int64) { l.SetMaxIntsetEntries.Store(n) },
+	"set-max-listpack-entries":  func(l *store.Limits, n int64) { l.SetMaxListpackEntries.Store(n) },
+	"set-max-listpack-value":    func(l *store.Limits, n int64) { l.SetMaxListpackValue.Store(n) },
+	"zset-max-listpack-entries": func(l *store.Limits, n int64) { l.ZsetMaxListpackEntries.Store(n) },
+	"zset-max-listpack-value":   func(l *store.Limits, n int64) { l.ZsetMaxListpackValue.Store(n) },
+	"list-max-listpack-size":    func(l *store.Limits, n int64) { l.ListMaxListpackSize.Store(n) },
+}
+
+// applyEncodingLimits pushes the configured encoding thresholds into the
+// store (at startup; CONFIG SET applies them one by one).
+func (s *Server) applyEncodingLimits() {
+	for name, set := range encodingParams {
+		set(s.store.Limits(), s.cfg.Int(name))
+	}
 }

@@ -31,6 +31,8 @@ const (
 	errGTLTNX          = "ERR GT, LT, and/or NX options at the same time are not compatible"
 	errInvalidCursor   = "ERR invalid cursor"
 	errTimeout         = "ERR timeout is not an integer or out of range"
+	errTimeoutNotFloat = "ERR timeout is not a float or out of range"
+	errTimeoutNegative = "ERR timeout is negative"
 	errClientName      = "ERR Client names cannot contain spaces, newlines or special characters."
 	errNoSuchClient    = "ERR No such client"
 	errProtoVersion    = "NOPROTO unsupported protocol version"

@@ -361,9 +361,16 @@ func (s *Server) infoClients(b *infoBuf) {
 	b.int("maxclients", s.cfg.Int("maxclients"))
 	b.int("client_recent_max_input_buffer", maxIn)
 	b.int("client_recent_max_output_buffer", maxOut)
-	b.zeros("blocked_clients", "tracking_clients", "pubsub_clients", "watching_clients",
-		"clients_in_timeout_table", "total_watched_keys", "total_blocking_keys",
-		"total_blocking_keys_on_nokey")
+	blocked := s.blocking.count.Load()
+	s.blocking.mu.Lock()
+	blockingKeys := int64(len(s.blocking.keys))
+	s.blocking.mu.Unlock()
+	b.int("blocked_clients", blocked)
+	b.zeros("tracking_clients", "pubsub_clients", "watching_clients")
+	b.int("clients_in_timeout_table", blocked)
+	b.zeros("total_watched_keys")
+	b.int("total_blocking_keys", blockingKeys)
+	b.zeros("total_blocking_keys_on_nokey")
 }
 
 // bytesToHuman formats n as Redis's INFO does (B, then K, M, G ... with

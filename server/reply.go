@@ -125,7 +125,10 @@ func (c *Client) WriteDouble(f float64) {
 	c.out = redcon.AppendBulk(c.out, b)
 }
 
-// formatDouble appends f the way Redis 7.2 prints doubles in replies.
+// formatDouble appends f the way Redis prints doubles in replies: C's
+// "%.17g" (so 0.1 is "0.10000000000000001"), "inf" and "-inf". Redis 7.2
+// switched to the shortest round-trip form; ember prints what the Redis 7.0
+// reference server prints, so replies compare byte for byte.
 func formatDouble(b []byte, f float64) []byte {
 	switch {
 	case math.IsInf(f, 1):
@@ -135,7 +138,7 @@ func formatDouble(b []byte, f float64) []byte {
 	case math.IsNaN(f):
 		return append(b, "nan"...)
 	}
-	return strconv.AppendFloat(b, f, 'g', -1, 64)
+	return strconv.AppendFloat(b, f, 'g', 17, 64)
 }
 
 // WriteVerbatim appends a verbatim string with format "txt" (a bulk string

@@ -434,3 +434,14 @@ func isHex(c byte) bool {
 	_, ok := hexVal(c)
 	return ok
 }
+
+// release drops the buffer while nothing is buffered (a client about to
+// wait a long time, e.g. blocked), so idle clients cost little memory; the
+// next fill allocates a fresh one.
+func (p *reader) release() {
+	if p.r == p.w && p.argc == 0 {
+		p.buf = nil
+		p.r, p.w = 0, 0
+		p.args = p.args[:0:0]
+	}
+}

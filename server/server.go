@@ -49,8 +49,9 @@ type Server struct {
 	runID    string
 	lastSave atomic.Int64
 
-	stats serverStats
-	info  infoState // INFO's calibration, peak memory and rates (info.go)
+	stats    serverStats
+	blocking blocking
+	info     infoState // INFO's calibration, peak memory and rates (info.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
@@ -102,6 +103,7 @@ func New(cfg *Config, log *slog.Logger, level *slog.LevelVar) (*Server, error) {
 	}
 	s.lastSave.Store(time.Now().Unix())
 	s.refreshConfig()
+	s.applyEncodingLimits()
 	s.setLogLevel(cfg.Get("loglevel"))
 	return s, nil
 }

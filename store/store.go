@@ -42,6 +42,7 @@ type Store struct {
 	dbs     []*DB
 	journal Journal
 	stats   Stats
+	limits  Limits
 	seed    maphash.Seed
 	clock   atomic.Pointer[func() int64]
 
@@ -69,6 +70,7 @@ func New(cfg Config) (*Store, error) {
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
+	st.limits.setDefaults()
 	shift := uint8(64 - bits.TrailingZeros(uint(cfg.Shards)))
 	for i := 0; i < cfg.Databases; i++ {
 		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift}

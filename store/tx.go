@@ -35,6 +35,11 @@ type Tx struct {
 	hlen int
 	hval uint64
 
+	// beforeUnlock, when set, runs at the start of every Unlock of a write
+	// Tx, while the locks are still held (the server serves clients
+	// blocked on keys the command filled, atomically with the command).
+	beforeUnlock func(*Tx)
+
 	// Access recording (access.go): the command's LRU clock, whether its
 	// lookups record access, and the client's CLIENT NO-TOUCH mode.
 	lru     uint32
@@ -144,6 +149,9 @@ func (tx *Tx) LockAll(dbs ...*DB) {
 func (tx *Tx) Unlock() {
 	if !tx.locked {
 		return
+	}
+	if tx.write && tx.beforeUnlock != nil {
+		tx.beforeUnlock(tx)
 	}
 	for i := len(tx.refs) - 1; i >= 0; i-- {
 		s := &tx.refs[i].db.shards[tx.refs[i].idx]
@@ -406,3 +414,25 @@ func (tx *Tx) Bytes(b []byte) []byte {
 	tx.arena = append(tx.arena, b...)
 	return tx.arena[start:len(tx.arena):len(tx.arena)]
 }
+
+// SetBeforeUnlock installs fn to run at the start of every Unlock of a
+// write Tx, with the locks still held. fn may use the Tx (the keys whose
+// shards it holds) but must not Lock or Unlock it.
+func (tx *Tx) SetBeforeUnlock(fn func(*Tx)) { tx.beforeUnlock = fn }
+
+// Holds reports whether the Tx holds, for writing, the shard of key in db.
+func (tx *Tx) Holds(db *DB, key []byte) bool {
+	if !tx.locked || !tx.write {
+		return false
+	}
+	idx := db.shardIndex(tx.st.hash(key))
+	for _, r := range tx.refs {
+		if r.db == db && r.idx == idx {
+			return true
+		}
+	}
+	return false
+}
+
+// Locked reports whether the Tx currently holds its locks.
+func (tx *Tx) Locked() bool { return tx.locked }
