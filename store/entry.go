@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"unsafe"
@@ -154,21 +155,28 @@ func isCanonicalInt(b []byte) bool {
 // slot, in bytes (80-byte size class + 8-byte bucket pointer).
 const entryOverhead = 88
 
-// roundAlloc rounds n up to the size class the Go allocator would use, close
-// enough for accounting (classes are 8-byte steps below 128, then ~12.5%).
+// roundAlloc rounds n up to the size class the Go allocator would use:
+// tiny allocations share 16-byte blocks, then goSizeClasses up to 32 KiB,
+// then whole 8 KiB pages.
 func roundAlloc(n int) int {
 	switch {
 	case n == 0:
 		return 0
 	case n <= 16:
 		return 16
-	case n <= 128:
-		return (n + 15) &^ 15
-	case n <= 1024:
-		return (n + 127) &^ 127
-	case n <= 32768:
-		return (n + 1023) &^ 1023
-	default:
+	case n > 32768:
 		return (n + 8191) &^ 8191
 	}
+	i, _ := slices.BinarySearch(goSizeClasses[:], uint16(n))
+	return int(goSizeClasses[i])
+}
+
+// goSizeClasses are the Go allocator's size classes above 16 bytes
+// (runtime's sizeclasses.go).
+var goSizeClasses = [...]uint16{
+	24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
+	288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024,
+	1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096,
+	4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288,
+	13568, 14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
 }
