@@ -25,6 +25,9 @@ type Tx struct {
 	refs   []shardRef
 	args   [][]byte
 	arena  []byte
+	// scratch is where value types build a compact value before storing
+	// it (blob.go); reused by every command of the Tx.
+	scratch []byte
 
 	// cmdNow, when non-zero, is the command's frozen clock (set by the
 	// caller once per command, as Redis's commandTimeSnapshot).
