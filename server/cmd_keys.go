@@ -479,37 +479,11 @@ func cmdScan(c *Client, args [][]byte) {
 		c.WriteError(errInvalidCursor)
 		return
 	}
-	count := int64(scanDefaultCount)
-	var pat, typ []byte
-	for i := 2; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			c.WriteError(errSyntax)
-			return
-		}
-		switch a, v := args[i], args[i+1]; {
-		case eqFold(a, "count"):
-			n, ok := parseInt(v)
-			if !ok {
-				c.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.WriteError(errSyntax)
-				return
-			}
-			count = n
-		case eqFold(a, "match"):
-			pat = v
-			if len(v) == 1 && v[0] == '*' {
-				pat = nil
-			}
-		case eqFold(a, "type"):
-			typ = v
-		default:
-			c.WriteError(errSyntax)
-			return
-		}
+	opts, ok := parseScanOptions(c, args, 2, true)
+	if !ok {
+		return
 	}
+	count, pat, typ := opts.count, opts.pat, opts.typ
 	var keys keyList
 	typeChecks := int64(0)
 	next := c.db.Scan(cursor, int(min(count, math.MaxInt32)), func(e *store.Entry) {

@@ -74,3 +74,47 @@ func eqFold(b []byte, w string) bool {
 
 // itoa formats n (non-hot paths).
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// scanOptions are the options of SCAN and of HSCAN, SSCAN, ZSCAN.
+type scanOptions struct {
+	count int64  // COUNT, scanDefaultCount when absent
+	pat   []byte // MATCH, nil when absent or "*" (which matches all)
+	typ   []byte // SCAN's TYPE, nil when absent
+}
+
+// parseScanOptions parses [MATCH pattern] [COUNT count] (and [TYPE type]
+// when withType, for SCAN) from args[from:], the last of a repeated option
+// winning. On invalid options it answers Redis's error and returns false.
+func parseScanOptions(c *Client, args [][]byte, from int, withType bool) (scanOptions, bool) {
+	o := scanOptions{count: scanDefaultCount}
+	for i := from; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			c.WriteError(errSyntax)
+			return o, false
+		}
+		switch a, v := args[i], args[i+1]; {
+		case eqFold(a, "count"):
+			n, ok := parseInt(v)
+			if !ok {
+				c.WriteError(errNotInteger)
+				return o, false
+			}
+			if n < 1 {
+				c.WriteError(errSyntax)
+				return o, false
+			}
+			o.count = n
+		case eqFold(a, "match"):
+			o.pat = v
+			if len(v) == 1 && v[0] == '*' {
+				o.pat = nil
+			}
+		case withType && eqFold(a, "type"):
+			o.typ = v
+		default:
+			c.WriteError(errSyntax)
+			return o, false
+		}
+	}
+	return o, true
+}
