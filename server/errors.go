@@ -124,6 +124,12 @@ func storeError(err error) string {
 		return errStringTooBig
 	case errors.Is(err, store.ErrNoSuchKey):
 		return errNoSuchKey
+	case errors.Is(err, store.ErrHashNotInteger):
+		return errHashNotInteger
+	case errors.Is(err, store.ErrHashNotFloat):
+		return errHashNotFloat
+	case errors.Is(err, store.ErrIncrNaNOrInf):
+		return errIncrNaNOrInf
 	}
 	return "ERR " + err.Error()
 }
@@ -205,3 +211,12 @@ const (
 func errUnsupportedOption(opt []byte) string {
 	return string(appendTrunc([]byte("ERR Unsupported option "), opt, len(opt)))
 }
+
+// Errors of the hash commands.
+const (
+	errHashNotInteger = "ERR hash value is not an integer"
+	errHashNotFloat   = "ERR hash value is not a float"
+	errIncrNaNOrInf   = "ERR value is NaN or Infinity"
+	errRandCountRange = "ERR value is out of range"
+	errLongRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
