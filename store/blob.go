@@ -161,3 +161,15 @@ func (s *shard) replaceLocked(old, nw *Entry) {
 	}
 	s.used.Add(nw.size() - before)
 }
+
+// maxScratch is the largest scratch buffer a Tx keeps for later commands:
+// one huge value must not pin its size in every client that touched it.
+const maxScratch = 64 << 10
+
+// keepScratch stores b (built in tx.scratch) as the Tx's scratch buffer.
+func (tx *Tx) keepScratch(b []byte) {
+	if cap(b) > maxScratch {
+		b = nil
+	}
+	tx.scratch = b[:0]
+}

@@ -299,8 +299,7 @@ func (c *lpCursor) elem(r int, el *lpElem) {
 	}
 }
 
-// skipPair moves past the next pair without decoding it. The bases stay
-// right because only whole strings change them, which skipPair decodes.
+// skipPair moves past the next pair, keeping track of the bases.
 func (c *lpCursor) skipPair() {
 	var el lpElem
 	c.elem(0, &el)
@@ -719,7 +718,7 @@ func (tx *Tx) lpSet(key []byte, e *Entry, old []byte, pairs [][]byte, maxEntries
 		w.add(0, pairs[i])
 		w.add(1, lastValue(pairs, pairs[i]))
 	}
-	tx.scratch = w.out
+	tx.keepScratch(w.out)
 	if e == nil {
 		tx.insertHash(key, w.out, nil)
 	} else {
@@ -789,7 +788,7 @@ func (tx *Tx) HDel(key []byte, fields [][]byte) (int, error) {
 	ch := lpChange{del: fields}
 	lpEdit(&w, start, &ch)
 	deleted = ch.dropped
-	tx.scratch = w.out
+	tx.keepScratch(w.out)
 	if len(w.out) == 0 {
 		tx.Delete(key)
 	} else {
