@@ -467,6 +467,8 @@ var commandInfoKnownDiffs = map[string]string{
 	"command": "7.0 lists subcommands in dict order",
 	"config":  "7.0 lists subcommands in dict order",
 	"object":  "7.0 lists subcommands in dict order",
+	"xgroup":  "7.0 lists subcommands in dict order",
+	"xinfo":   "7.0 lists subcommands in dict order",
 }
 
 // TestCommandInfoMatchesRedis compares COMMAND INFO of every command in the
