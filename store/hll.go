@@ -499,7 +499,13 @@ func (h *hllHisto) estimate() uint64 {
 		z *= 0.5
 	}
 	z += float64(m * hllSigma(float64(h[0])/m))
-	return uint64(math.Round(hllAlphaInf * m * m / z))
+	e := math.Round(hllAlphaInf * m * m / z)
+	if !(e >= 0 && e < 1<<63) {
+		// Only crafted registers get here (all at 51: z is 0). Redis's
+		// llroundl answers LLONG_MIN, read back as 2^63.
+		return 1 << 63
+	}
+	return uint64(e)
 }
 
 // hllSigma is σ(x) = x + Σ_{k≥1} x^(2^k)·2^(k-1), summed until it stops
