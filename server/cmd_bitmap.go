@@ -97,19 +97,14 @@ func cmdGetbit(c *Client, args [][]byte) {
 	}
 	tx := c.tx
 	tx.LockKey(c.db, args[1], false)
-	switch e := tx.LookupRead(args[1]); {
-	case e == nil:
-		c.WriteInt(0)
-	case e.Kind() != store.KindString:
-		c.WriteError(errWrongType)
-	default:
-		c.WriteInt(int64(store.GetBit(e.Str(), off)))
+	if s, ok := lookupBits(c, args[1], 0); ok {
+		c.WriteInt(int64(store.GetBit(s, off)))
 	}
 	tx.Unlock()
 }
 
-// lookupBits finds key's string for BITCOUNT and BITPOS under a read lock
-// the caller holds. When there is none it answers missing (an integer) or
+// lookupBits finds key's string for GETBIT, BITCOUNT and BITPOS under a
+// read lock the caller holds. When there is none it answers missing (an integer) or
 // WRONGTYPE and returns ok false.
 func lookupBits(c *Client, key []byte, missing int64) ([]byte, bool) {
 	switch e := c.tx.LookupRead(key); {
@@ -454,17 +449,14 @@ func cmdPfadd(c *Client, args [][]byte) {
 		c.WriteError(storeError(err))
 		return
 	}
-	if changed && tx.Journaling() {
-		name := args[0]
-		args[0] = bitWords.pfadd
-		tx.Emit(args...)
-		args[0] = name
-	}
-	if changed {
-		c.WriteInt(1)
-	} else {
+	if !changed {
 		c.WriteInt(0)
+		return
 	}
+	if tx.Journaling() {
+		tx.Emit(append([][]byte{bitWords.pfadd}, args[1:]...)...)
+	}
+	c.WriteInt(1)
 }
 
 // PFCOUNT key [key ...]

@@ -422,3 +422,30 @@ func TestBitmapOffsetLimit(t *testing.T) {
 		t.Errorf("STRLEN %q", got)
 	}
 }
+
+// TestBitmapNoAllocs checks that the fast bitmap and HyperLogLog commands
+// allocate nothing per call once their key exists (no journal
+// subscriber).
+func TestBitmapNoAllocs(t *testing.T) {
+	srv := startServer(t)
+	c := strClient(t, srv)
+	strDo(c, "SETBIT", "b", "1000", "1")
+	strDo(c, "PFADD", "h", "a", "b", "c")
+	strDo(c, "PFCOUNT", "h")
+	for _, cmd := range [][]string{
+		{"SETBIT", "b", "17", "1"}, {"SETBIT", "b", "17", "0"}, {"GETBIT", "b", "17"},
+		{"BITCOUNT", "b"}, {"BITCOUNT", "b", "1", "-1", "BIT"}, {"BITPOS", "b", "1", "2"},
+		{"BITFIELD", "b", "INCRBY", "u8", "#3", "1", "GET", "i16", "40"},
+		{"BITFIELD_RO", "b", "GET", "u8", "0"},
+		{"PFADD", "h", "a", "b"}, {"PFCOUNT", "h"},
+	} {
+		args := strArgs(cmd...)
+		allocs := testing.AllocsPerRun(200, func() {
+			c.out = c.out[:0]
+			c.execute(args)
+		})
+		if allocs != 0 {
+			t.Errorf("%q: %.1f allocs per call, reply %q", cmd, allocs, c.out)
+		}
+	}
+}

@@ -16,10 +16,19 @@ func init() {
 		}
 		return g.IntStr(0, 200)
 	}
-	rangeArgs := func(g *randCtx, args []string, bitUnit bool) []string {
-		args = append(args, g.IntStr(-30, 30), g.IntStr(-30, 30))
-		if bitUnit {
-			args = append(args, g.Pick("BIT", "BYTE", "bit"))
+	// withRange appends nothing, a byte range, or a bit range with its
+	// unit (or, for BITPOS, just a start).
+	withRange := func(g *randCtx, args []string, startOnly bool) []string {
+		switch g.Int(0, 4) {
+		case 1:
+			if startOnly {
+				return append(args, g.IntStr(-30, 30))
+			}
+			fallthrough
+		case 2:
+			return append(args, g.IntStr(-30, 30), g.IntStr(-30, 30))
+		case 3, 4:
+			return append(args, g.IntStr(-250, 250), g.IntStr(-250, 250), g.Pick("BIT", "BYTE", "bit"))
 		}
 		return args
 	}
@@ -28,30 +37,10 @@ func init() {
 	})
 	registerRandGen("getbit", 2, func(g *randCtx) randCmd { return exact("GETBIT", g.Key(), bitOff(g)) })
 	registerRandGen("bitcount", 2, func(g *randCtx) randCmd {
-		args := []string{"BITCOUNT", g.Key()}
-		switch g.Int(0, 3) {
-		case 1:
-			args = rangeArgs(g, args, false)
-		case 2, 3:
-			args = rangeArgs(g, args, true)
-			args[2] = g.IntStr(-250, 250)
-			args[3] = g.IntStr(-250, 250)
-		}
-		return exact(args...)
+		return exact(withRange(g, []string{"BITCOUNT", g.Key()}, false)...)
 	})
 	registerRandGen("bitpos", 2, func(g *randCtx) randCmd {
-		args := []string{"BITPOS", g.Key(), g.Pick("0", "1")}
-		switch g.Int(0, 4) {
-		case 1:
-			args = append(args, g.IntStr(-30, 30))
-		case 2:
-			args = rangeArgs(g, args, false)
-		case 3, 4:
-			args = rangeArgs(g, args, true)
-			args[3] = g.IntStr(-250, 250)
-			args[4] = g.IntStr(-250, 250)
-		}
-		return exact(args...)
+		return exact(withRange(g, []string{"BITPOS", g.Key(), g.Pick("0", "1")}, true)...)
 	})
 	registerRandGen("bitop", 2, func(g *randCtx) randCmd {
 		op := g.Pick("AND", "OR", "XOR", "NOT")

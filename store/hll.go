@@ -38,11 +38,11 @@ import (
 //	01xxxxxx yyyyyyyy  XZERO: the 14-bit x..y + 1 (1..16384) registers at 0
 //	1vvvvvxx           VAL:   xx+1 (1..4) registers set to vvvvv+1 (1..32)
 //
-// A new HyperLogLog is sparse (two XZERO opcodes' worth: one XZERO of
-// 16384). Adding an element that raises a register splits the opcode
-// covering it into at most three (XZERO|ZERO, VAL, XZERO|ZERO, or VAL
-// runs around the new VAL), then merges the new VAL with equal neighbours
-// scanning at most five opcodes from the one before it. The representation
+// A new HyperLogLog is sparse: one XZERO covering all 16384 registers, 18
+// bytes with the header. Adding an element that raises a register splits
+// the opcode covering it into at most three (XZERO|ZERO, VAL, XZERO|ZERO,
+// or VAL runs around the new VAL), then merges adjacent VALs of equal value
+// scanning at most five opcodes from the one before the split. The representation
 // becomes dense, for good, when a register needs a value above 32 or when
 // the sparse string would grow past hll-sparse-max-bytes (3000, header
 // included). These exact rules decide the bytes, so ember follows them to
@@ -71,7 +71,7 @@ const (
 	hllP          = 14               // index bits
 	hllQ          = 64 - hllP        // bits left for the run
 	hllRegisters  = 1 << hllP        // 16384
-	hllPMask      = hllRegisters - 1 //
+	hllPMask      = hllRegisters - 1 // index mask
 	hllBits       = 6                // bits per dense register
 	hllRegMax     = 1<<hllBits - 1   // 63
 	hllHdrSize    = 16               // header bytes
@@ -81,7 +81,7 @@ const (
 	hllSeed       = 0xadc83b19              // MurmurHash64A seed
 	hllAlphaInf   = 0.721347520444481703680 // 1/(2 ln 2)
 	hllStaleByte  = 15                      // header byte holding the stale bit
-	hllStaleBit   = 0x80                    //
+	hllStaleBit   = 0x80                    // set: the cached cardinality is stale
 	sparseValMax  = 32                      // largest value a VAL opcode holds
 	sparseValLen  = 4                       // longest VAL run
 	sparseZeroLen = 64                      // longest ZERO run
@@ -96,7 +96,7 @@ var ErrCorruptHLL = errors.New("corrupted HLL object")
 
 // emptyHLL is a new HyperLogLog: sparse, one XZERO of 16384 registers, a
 // cached cardinality of 0.
-var emptyHLL = [hllHdrSize + 2]byte{'H', 'Y', 'L', 'L', hllEncSparse, 14: 0, 15: 0, 16: 0x7f, 17: 0xff}
+var emptyHLL = [hllHdrSize + 2]byte{'H', 'Y', 'L', 'L', hllEncSparse, 16: 0x7f, 17: 0xff}
 
 // murmurHash64A is Austin Appleby's MurmurHash64A (public domain), reading
 // 8-byte blocks little endian as Redis does on the machines it runs on.
@@ -204,9 +204,46 @@ func sparseVal(val, run int) byte {
 // hllVal is a HyperLogLog string being read or updated: its bytes, and
 // the byte Redis would read just past them (see "Reading past the end"
 // below; 0 almost always).
+//
+// A value that outgrows its array is reallocated laid out after a copy of
+// the entry's key (key ++ value is how an entry holds a string), so that
+// storing it back into the entry costs no second copy.
 type hllVal struct {
 	b    []byte
 	past byte
+	key  []byte // the entry's key
+	full []byte // when not nil: the array holding key ++ b, b reallocated
+}
+
+// realloc returns a new array for a value of length n and capacity c,
+// laid out after a copy of the key: key ++ value, which adopt makes h's.
+func (h *hllVal) realloc(n, c int) []byte {
+	d := make([]byte, len(h.key)+n, len(h.key)+c)
+	copy(d, h.key)
+	return d
+}
+
+// adopt makes the value in full (from realloc) h's bytes.
+func (h *hllVal) adopt(full []byte) {
+	h.full, h.b = full, full[len(h.key):]
+}
+
+// replace substitutes seq for v[p:end] (the bytes of the opcode being
+// split) and makes the result h.b, in place when the array has room.
+func (h *hllVal) replace(v []byte, p, end int, seq []byte) {
+	n := len(v) - (end - p) + len(seq)
+	var d []byte
+	if n <= cap(v) {
+		d = v[:n]
+		copy(d[p+len(seq):], v[end:]) // copy moves overlapping bytes right
+	} else {
+		h.adopt(h.realloc(n, n+n/4)) // room for the next few splits
+		d = h.b
+		copy(d, v[:p])
+		copy(d[p+len(seq):], v[end:])
+	}
+	copy(d[p:], seq)
+	h.b = d
 }
 
 // run returns the number of registers the sparse opcode at b[p] covers and
@@ -256,9 +293,10 @@ func (h *hllVal) walk(fn func(first, run, val int)) bool {
 }
 
 // toDense returns the dense form of the sparse h (header copied, encoding
-// changed), or false if h is corrupt.
+// changed) in an array from realloc, or false if h is corrupt.
 func (h *hllVal) toDense() ([]byte, bool) {
-	d := make([]byte, hllDenseSize)
+	full := h.realloc(hllDenseSize, hllDenseSize)
+	d := full[len(h.key):]
 	copy(d, h.b[:hllHdrSize])
 	d[4] = hllEncDense
 	regs := d[hllHdrSize:]
@@ -267,7 +305,7 @@ func (h *hllVal) toDense() ([]byte, bool) {
 			denseSet(regs, i, uint8(val))
 		}
 	})
-	return d, ok
+	return full, ok
 }
 
 // Reading past the end.
@@ -296,7 +334,7 @@ func (*hllPast) Clone() any { return nil }
 
 // hllOf returns e's value as an hllVal.
 func hllOf(e *Entry) hllVal {
-	h := hllVal{b: e.Str()}
+	h := hllVal{b: e.Str(), key: e.Key()}
 	if p, ok := e.obj.(*hllPast); ok && p.n == len(h.b) {
 		h.past = p.b
 	}
@@ -369,10 +407,10 @@ func (h *hllVal) set(index int, count uint8, maxBytes int64) int {
 	if p+oplen > len(v) {
 		// A cut XZERO: the string grows by len(seq)-2, leaving the last
 		// byte of seq just past its end.
-		h.b = append(v[:p], seq[:len(seq)-1]...)
+		h.replace(v, p, len(v), seq[:len(seq)-1])
 		h.past = seq[len(seq)-1]
 	} else {
-		h.b = slices.Replace(v, p, p+oplen, seq...)
+		h.replace(v, p, p+oplen, seq)
 		h.past = 0
 	}
 	h.merge(prev)
@@ -416,12 +454,13 @@ func (h *hllVal) merge(prev int) {
 // promote converts the sparse h to dense and raises register index to
 // count there.
 func (h *hllVal) promote(index int, count uint8) int {
-	d, ok := h.toDense()
+	full, ok := h.toDense()
 	if !ok {
 		return -1
 	}
-	denseSetMax(d[hllHdrSize:], index, count)
-	h.b, h.past = d, 0
+	h.adopt(full)
+	h.past = 0
+	denseSetMax(h.b[hllHdrSize:], index, count)
 	return 1
 }
 
@@ -571,22 +610,17 @@ func hllString(e *Entry) error {
 
 // storeHLL makes h e's value after an HLL update, raw-encoded as Redis
 // leaves a value it unshared: h.b is either e.Str() changed in place
-// (possibly resliced within its capacity) or a new array. before is
-// e.Size() before the update.
+// (possibly resliced within its capacity) or reallocated after a copy of
+// the key. before is e.Size() before the update.
 func (tx *Tx) storeHLL(e *Entry, h *hllVal, before int64) {
 	v, kl := h.b, int(e.klen)
-	if cap(e.data) > kl && &e.data[:kl+1][kl] == &v[0] {
+	switch {
+	case h.full != nil && &h.full[:kl+1][kl] == &v[0]:
+		e.data = h.full[:kl+len(v)]
+	case cap(e.data) > kl && &e.data[:kl+1][kl] == &v[0]:
 		e.data = e.data[:kl+len(v)]
-	} else {
-		n := kl + len(v)
-		c := n
-		if v[4] == hllEncSparse {
-			c += n / 4 // room for the next few opcode splits
-		}
-		d := make([]byte, n, c)
-		copy(d, e.data[:kl])
-		copy(d[kl:], v)
-		e.data = d
+	default:
+		panic("store: HLL value outside its entry")
 	}
 	e.obj = nil
 	if h.past != 0 {
@@ -706,11 +740,12 @@ func (tx *Tx) PFMerge(dest []byte, srcs [][]byte, sparseMax int64) (*Entry, erro
 	before := e.Size()
 	h := hllOf(e)
 	if dense && h.b[4] == hllEncSparse {
-		d, ok := h.toDense()
+		full, ok := h.toDense()
 		if !ok {
 			return nil, ErrCorruptHLL
 		}
-		h = hllVal{b: d}
+		h.adopt(full)
+		h.past = 0
 	}
 	for i, r := range regs {
 		switch {

@@ -290,8 +290,7 @@ func TestHLLPastByte(t *testing.T) {
 	// Stored, the byte is read back while the length is unchanged.
 	tx.LockKey(st.DB(0), []byte("k"), true)
 	e := tx.SetString([]byte("k"), h.b, 0)
-	before := e.Size()
-	tx.storeHLL(e, &h, before)
+	withPast(tx, e, h.past)
 	if got := hllOf(e); got.past != h.past {
 		t.Fatalf("stored past byte %x", got.past)
 	}
@@ -308,16 +307,54 @@ func TestHLLPastByte(t *testing.T) {
 	}
 	tx.AppendString(c, nil)
 	e = tx.SetString([]byte("k2"), h.b, 0)
-	tx.storeHLL(e, &h, e.Size())
+	withPast(tx, e, h.past)
 	tx.AppendString(e, nil) // Redis re-terminates, even for ""
 	if got := hllOf(e); got.past != 0 {
 		t.Fatal("APPEND kept the past byte")
 	}
 	e = tx.SetString([]byte("k3"), h.b, 0)
-	tx.storeHLL(e, &h, e.Size())
+	withPast(tx, e, h.past)
 	tx.SetRange(e, len(h.b), []byte{1}) // growth: the byte is overwritten
 	if got := hllOf(e); got.past != 0 {
 		t.Fatal("growth kept the past byte")
 	}
 	tx.Unlock()
+}
+
+// withPast stores e's value back with the given byte past its end.
+func withPast(tx *Tx, e *Entry, past byte) {
+	h := hllOf(e)
+	h.past = past
+	tx.storeHLL(e, &h, e.Size())
+}
+
+// TestHLLCorruptPromotion adds elements to a corrupt sparse HyperLogLog
+// (its opcodes cover 16383 registers) under a small sparse limit: splits
+// go through (and reallocate the value) until one would need the dense
+// form, which cannot be built: PFADD then fails, keeping what it added.
+func TestHLLCorruptPromotion(t *testing.T) {
+	st, tx := newHLLStore(t)
+	v := append(append([]byte(nil), emptyHLL[:hllHdrSize]...), 0x3f, 0x7f, 0xbe)
+	// 45 bytes of key and 19 of value fill a 64-byte inline array: the
+	// first split reallocates.
+	key := []byte("a-key-that-leaves-no-room-in-its-entry:012345")
+	tx.LockKey(st.DB(0), key, true)
+	defer tx.Unlock()
+	tx.SetString(key, v, 0)
+	var elems [][]byte
+	for i := 0; i < 40; i++ {
+		elems = append(elems, []byte("c"+strconv.Itoa(i)))
+	}
+	changed, err := tx.PFAdd(key, elems, 40)
+	if err != ErrCorruptHLL || !changed {
+		t.Fatalf("PFAdd: changed %v, err %v", changed, err)
+	}
+	e := tx.Lookup(key)
+	got := e.Str()
+	if len(got) <= len(v) || len(got) > 40 || got[4] != hllEncSparse || string(e.Key()) != string(key) {
+		t.Fatalf("value after the failed promotion: %x", got)
+	}
+	if used := st.UsedMemory(); used != e.Size() {
+		t.Fatalf("used memory %d, entry %d", used, e.Size())
+	}
 }
