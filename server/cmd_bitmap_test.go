@@ -296,7 +296,7 @@ func TestHLLMatchesRedis(t *testing.T) {
 		}
 		res := both([]string{"PFCOUNT", name}, []string{"GET", name}, []string{"STRLEN", name})
 		n, _ := strconv.Atoi(strings.Trim(res[0], ":\r\n"))
-		t.Logf("%s: %d elements, PFCOUNT %d, %s bytes", name, size, n, strings.Trim(res[2], ":\r\n"))
+		t.Logf("%s: %d random elements added (short ones repeat), PFCOUNT %d, %s bytes", name, size, n, strings.Trim(res[2], ":\r\n"))
 	}
 	// Unions and merges of random combinations, into new and existing keys.
 	for i := 0; i < 30; i++ {
