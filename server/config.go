@@ -120,6 +120,7 @@ func emberParams() []*param {
 		{name: "dir", kind: kindSpecial, def: ".", protected: true, norm: func(v string) (string, error) { return v, nil }, apply: func(s *Server, v string) { _ = os.Chdir(v) }},
 		{name: "protected-mode", kind: kindBool, def: "yes"},
 		{name: "proto-max-bulk-len", kind: kindMem, def: "536870912", min: 1024 * 1024, max: llongMax},
+		{name: "hll-sparse-max-bytes", kind: kindMem, def: "3000", min: 0, max: llongMax},
 		{name: "client-query-buffer-limit", kind: kindMem, def: "1073741824", min: 1024 * 1024, max: maxInt},
 		{name: "maxmemory", kind: kindMem, def: "0", min: 0, max: maxInt, apply: func(s *Server, v string) { s.applyMaxmemory() }},
 		{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}},
@@ -203,7 +204,6 @@ enable-module-command enum no,yes,local no imm
 enable-protected-configs enum no,yes,local no imm
 hash-max-listpack-entries int 0 L 512 alias=hash-max-ziplist-entries
 hash-max-listpack-value mem 0 L 64 alias=hash-max-ziplist-value
-hll-sparse-max-bytes mem 0 L 3000
 ignore-warnings str -
 io-threads int 1 128 1 imm
 io-threads-do-reads bool no imm

@@ -124,6 +124,10 @@ func storeError(err error) string {
 		return errStringTooBig
 	case errors.Is(err, store.ErrNoSuchKey):
 		return errNoSuchKey
+	case errors.Is(err, store.ErrNotHLL):
+		return errNotHLL
+	case errors.Is(err, store.ErrCorruptHLL):
+		return errCorruptHLL
 	}
 	return "ERR " + err.Error()
 }
@@ -207,6 +211,19 @@ const (
 	errNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
 	errLimitNegative   = "ERR LIMIT can't be negative"
 	errCountRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
+
+// Errors of the bitmap and HyperLogLog commands.
+const (
+	errBitOffset        = "ERR bit offset is not an integer or out of range"
+	errBitValue         = "ERR bit is not an integer or out of range"
+	errBitposBit        = "ERR The bit argument must be 1 or 0."
+	errBitopNot         = "ERR BITOP NOT must be called with a single source key."
+	errBitfieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitfieldOverflow = "ERR Invalid OVERFLOW type specified"
+	errBitfieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
+	errNotHLL           = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errCorruptHLL       = "INVALIDOBJ Corrupted HLL object detected"
 )
 
 // errUnsupportedOption is EXPIRE's reply for an option it does not know.
