@@ -109,7 +109,7 @@ func startEmber(t *testing.T, args ...string) *emberProc {
 	for attempt := 0; attempt < 3; attempt++ {
 		port := resptest.FreePort(t)
 		p := &emberProc{port: port, addr: "127.0.0.1:" + strconv.Itoa(port), stderr: &syncBuffer{}, exited: make(chan struct{})}
-		p.cmd = exec.Command(emberBin, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)...)
+		p.cmd = exec.Command(emberBin, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--admin-port", "0"}, args...)...)
 		p.cmd.Stdout = p.stderr
 		p.cmd.Stderr = p.stderr
 		if err := p.cmd.Start(); err != nil {
