@@ -265,4 +265,3 @@ func TestDashboardMetricsExported(t *testing.T) {
 		t.Fatalf("only %d metric references found in the dashboard", seen)
 	}
 }
-
