@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/embercache/ember/internal/resptest"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestLatencyMarks: the histogram's marks are the labels Redis prints in
@@ -409,4 +411,27 @@ func TestMonitorClients(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestGoRedisInfoMap reads INFO through go-redis's parser, in both
+// protocols.
+func TestGoRedisInfoMap(t *testing.T) {
+	srv := startServer(t)
+	for _, proto := range []int{2, 3} {
+		rdb := redis.NewClient(&redis.Options{Addr: srv.Addr().String(), Protocol: proto})
+		ctx := context.Background()
+		if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		m, err := rdb.InfoMap(ctx, "everything").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m["Server"]["redis_version"] != RedisVersion || m["Keyspace"]["db0"] == "" ||
+			!strings.HasPrefix(m["Latencystats"]["latency_percentiles_usec_set"], "p50=") ||
+			!strings.HasPrefix(m["Commandstats"]["cmdstat_set"], "calls=") || m["Memory"]["used_memory"] == "" {
+			t.Errorf("RESP%d InfoMap: %v", proto, m)
+		}
+		rdb.Close()
+	}
 }
