@@ -435,3 +435,25 @@ func TestGoRedisInfoMap(t *testing.T) {
 		rdb.Close()
 	}
 }
+
+// BenchmarkObserve measures what the operations hooks cost a command: GET
+// and SET through the dispatcher with latency-tracking on and off (the
+// slow log's compare and MONITOR's load run in both).
+func BenchmarkObserve(b *testing.B) {
+	srv := startServer(b)
+	c := strClient(b, srv)
+	strDo(c, "SET", "key:1", "value-of-some-length")
+	for _, tracking := range []string{"yes", "no"} {
+		strDo(c, "CONFIG", "SET", "latency-tracking", tracking)
+		for _, cmd := range [][]string{{"GET", "key:1"}, {"SET", "key:1", "value-of-some-length"}} {
+			args := strArgs(cmd...)
+			b.Run(cmd[0]+"/tracking="+tracking, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					c.out = c.out[:0]
+					c.execute(args)
+				}
+			})
+		}
+	}
+}

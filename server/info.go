@@ -627,13 +627,17 @@ func readRSS() int64 {
 
 // totalSystemMemory reads MemTotal from /proc/meminfo (0 where there is
 // none).
-func totalSystemMemory() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
+func totalSystemMemory() int64 { return procKB("/proc/meminfo", "MemTotal:") }
+
+// procKB returns, in bytes, the "field: N kB" line of a /proc file (0 where
+// there is none).
+func procKB(path, field string) int64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			f := strings.Fields(rest)
 			if len(f) > 0 {
 				kb, _ := strconv.ParseInt(f[0], 10, 64)

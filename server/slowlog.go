@@ -2,7 +2,6 @@ package server
 
 import (
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -255,19 +254,4 @@ func (l *slowlog) reset() {
 
 // anonHugePages returns the bytes of transparent huge pages the process
 // uses (0 where /proc does not tell), for LATENCY DOCTOR's THP advice.
-func anonHugePages() int64 {
-	b, err := os.ReadFile("/proc/self/smaps_rollup")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "AnonHugePages:"); ok {
-			f := strings.Fields(rest)
-			if len(f) > 0 {
-				kb, _ := strconv.ParseInt(f[0], 10, 64)
-				return kb * 1024
-			}
-		}
-	}
-	return 0
-}
+func anonHugePages() int64 { return procKB("/proc/self/smaps_rollup", "AnonHugePages:") }

@@ -210,19 +210,13 @@ func runPing(t *testing.T, args ...string) int {
 func TestConfigFileAdminAndPing(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ember.conf")
-	var p *emberProc
-	var admin string
-	for attempt := 0; p == nil && attempt < 3; attempt++ {
-		adminPort := resptest.FreePort(t)
-		if err := os.WriteFile(conf, []byte(fmt.Sprintf("# as mounted at /etc/ember/ember.conf\nadmin-port %d\nmaxmemory 64mb\n", adminPort)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		p = startEmberMaybe(t, conf, "--dir", dir)
-		admin = "http://127.0.0.1:" + strconv.Itoa(adminPort)
+	adminPort := resptest.FreePort(t)
+	if err := os.WriteFile(conf, []byte("# as mounted at /etc/ember/ember.conf\nmaxmemory 64mb\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if p == nil {
-		t.Fatal("ember did not start")
-	}
+	// startEmber's --admin-port 0 comes after the file: set it again.
+	p := startEmber(t, conf, "--dir", dir, "--admin-port", strconv.Itoa(adminPort))
+	admin := "http://127.0.0.1:" + strconv.Itoa(adminPort)
 	if code := runPing(t, p.addr); code != 0 {
 		t.Fatalf("--ping %s: exit %d", p.addr, code)
 	}
@@ -246,33 +240,4 @@ func TestConfigFileAdminAndPing(t *testing.T) {
 	if code := runPing(t, "a", "b"); code != 1 {
 		t.Fatalf("--ping with two addresses: exit %d", code)
 	}
-}
-
-// startEmberMaybe is startEmber with a config file path first; it returns
-// nil when the server did not start (a port taken meanwhile).
-func startEmberMaybe(t *testing.T, conf string, args ...string) *emberProc {
-	t.Helper()
-	port := resptest.FreePort(t)
-	p := &emberProc{port: port, addr: "127.0.0.1:" + strconv.Itoa(port), stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(emberBin, append([]string{conf, "--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)...)
-	p.cmd.Stdout, p.cmd.Stderr = p.stderr, p.stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
-	if !p.waitReady() {
-		return nil
-	}
-	return p
 }
