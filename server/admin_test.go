@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -169,6 +170,26 @@ func TestPing(t *testing.T) {
 	port := strconv.Itoa(srv.Addr().(*net.TCPAddr).Port)
 	if err := Ping(port, timeoutForTests); err != nil {
 		t.Fatalf("ping by port: %v", err)
+	}
+	sock := filepath.Join(t.TempDir(), "ember.sock")
+	// A TCP port too (with port 0 only the socket listens), for the monitor.
+	unix := startServer(t, "--unixsocket", sock, "--port", strconv.Itoa(resptest.FreePort(t)))
+	if err := Ping(sock, timeoutForTests); err != nil {
+		t.Fatalf("ping over the unix socket: %v", err)
+	}
+	// MONITOR names a unix socket client by the socket's path.
+	mon := dial(t, unix)
+	mon.MustDo(t, "MONITOR")
+	uc, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer uc.Close()
+	if _, err := uc.Write([]byte("PING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := mon.ReadTimeout(timeoutForTests); err != nil || !strings.HasSuffix(line, " [0 unix:"+sock+"] \"PING\"\r\n") {
+		t.Fatalf("MONITOR line of a unix socket client: %q %v", line, err)
 	}
 	locked := startServer(t, "--requirepass", "pw")
 	if err := Ping(locked.Addr().String(), timeoutForTests); err != nil {
