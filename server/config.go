@@ -78,6 +78,10 @@ func params() map[string]*param {
 					set(s.store.Limits(), n)
 				}
 			}
+			if apply, ok := opsParams[p.name]; ok {
+				p.compat = false
+				p.apply = apply
+			}
 		}
 		paramByName = make(map[string]*param)
 		for _, p := range paramList {
@@ -131,6 +135,7 @@ func emberParams() []*param {
 		}},
 		{name: "unixsocket", kind: kindString, def: "", immutable: true},
 		{name: "unixsocketperm", kind: kindSpecial, def: "0", immutable: true, norm: normOctal},
+		{name: "admin-port", kind: kindInt, def: "9121", min: 0, max: 65535, immutable: true},
 	}
 }
 
@@ -871,32 +876,7 @@ var multiWord = map[string]bool{
 
 // reprArg quotes a command-line argument the way Redis's sdscatrepr does
 // when it turns "--name value" options into config lines.
-func reprArg(s string) string {
-	b := []byte{'"'}
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\', '"':
-			b = append(b, '\\', ch)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\r':
-			b = append(b, `\r`...)
-		case '\t':
-			b = append(b, `\t`...)
-		case '\a':
-			b = append(b, `\a`...)
-		case '\b':
-			b = append(b, `\b`...)
-		default:
-			if ch < ' ' || ch > '~' {
-				b = append(b, fmt.Sprintf(`\x%02x`, ch)...)
-			} else {
-				b = append(b, ch)
-			}
-		}
-	}
-	return string(append(b, '"'))
-}
+func reprArg(s string) string { return string(appendRepr(nil, []byte(s))) }
 
 // LoadConfig builds a Config from an optional redis.conf-style file and
 // command-line arguments ("--port 7000 --save ”" ...), applied after the

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"strings"
 
 	"github.com/embercache/ember/store"
 )
@@ -51,6 +52,25 @@ const (
 	errLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 	errLCSAlloc        = "ERR Insufficient memory, failed allocating transient memory for LCS"
 )
+
+// Errors of the operations commands (SLOWLOG, LATENCY, MONITOR).
+const (
+	errSlowlogCount    = "ERR count should be greater than or equal to -1"
+	errMonitorKeyspace = "ERR Replica can't interact with the keyspace"
+)
+
+// errNoLatencySamples is LATENCY GRAPH's reply for an event with no samples.
+func errNoLatencySamples(event []byte) string {
+	return "ERR No samples available for event '" + string(event) + "'"
+}
+
+// errSubcommandSyntax is the reply of a subcommand given arguments it does
+// not take (Redis's addReplySubcommandSyntaxError): args[1] as sent, the
+// container upper-cased.
+func errSubcommandSyntax(args [][]byte) string {
+	return string(appendTrunc([]byte("ERR unknown subcommand or wrong number of arguments for '"), args[1], 128)) +
+		"'. Try " + strings.ToUpper(string(args[0])) + " HELP."
+}
 
 // errWrongArity is the reply for a wrong argument count; name is the
 // command's full lower-case name ("get", "client|setname").
