@@ -38,10 +38,12 @@ type Client struct {
 	readyKeys     []readyKey
 	deferredReady []readyKey
 	stop          chan struct{} // closed when the client must end (kill, shutdown)
+	async         *asyncOut     // output queue once others may write to c (output.go)
 	stopOnce      sync.Once
 
 	batchStart time.Time     // when the current batch of commands began
 	mark       time.Duration // end of the last command since batchStart; <0: none
+	blockedFor time.Duration // time the current command spent blocked (not counted)
 
 	created time.Time
 	laddr   string
@@ -59,6 +61,7 @@ type Client struct {
 	noEvict  atomic.Bool
 	noTouch  atomic.Bool
 	killed   atomic.Bool
+	monitor  atomic.Bool // in the MONITOR set (monitor.go)
 	qbufSize atomic.Int64
 	obufSize atomic.Int64
 }
@@ -97,6 +100,7 @@ func (c *Client) serve() {
 	defer c.srv.wg.Done()
 	defer c.srv.removeClient(c)
 	defer c.conn.Close()
+	defer c.finishAsync()
 	c.beginBatch()
 	for {
 		for {
@@ -156,6 +160,9 @@ func (c *Client) serve() {
 // flush writes the pending replies; it reports false if the connection
 // failed.
 func (c *Client) flush() bool {
+	if c.async != nil {
+		return c.flushAsync()
+	}
 	if len(c.out) == 0 {
 		return true
 	}
@@ -180,6 +187,10 @@ func (c *Client) stopReading() {
 func (c *Client) kill() {
 	c.killed.Store(true)
 	c.stopReading()
+	// A writer stuck on a consumer that stopped reading must not keep the
+	// connection (and its goroutines) alive; a killed client gets no more
+	// output, as in Redis.
+	_ = c.conn.SetWriteDeadline(time.Now())
 }
 
 // execute looks a command up, checks it and runs it.
@@ -208,6 +219,11 @@ func (c *Client) execute(args [][]byte) {
 		cmd.stats.reject(int(c.id))
 		return
 	}
+	if c.monitor.Load() && cmd.Flags&(FlagWrite|FlagReadonly|FlagMayReplicate) != 0 {
+		c.WriteError(errMonitorKeyspace)
+		cmd.stats.reject(int(c.id))
+		return
+	}
 	c.call(cmd, args)
 }
 
@@ -228,9 +244,13 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 	}
 	end := time.Since(c.batchStart)
 	c.mark = end
-	cmd.stats.call(int(c.id), (end - start).Microseconds(), c.errors != errs)
+	// Like Redis, a blocking command's time blocked is not its duration.
+	usec := (end - start - c.blockedFor).Microseconds()
+	c.blockedFor = 0
+	cmd.stats.call(int(c.id), usec, c.errors != errs)
 	c.srv.stats.commandsProcessed.Add(int(c.id), 1)
 	c.lastCmd.Store(cmd)
+	c.srv.observe(c, cmd, args, usec) // histograms, slow log, MONITOR (slowlog.go)
 }
 
 // beginBatch starts the clock of a batch of commands read together.

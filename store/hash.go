@@ -1002,12 +1002,9 @@ func HashScan(e *Entry, cursor uint64, fn func(f, v []byte)) (next uint64, ok bo
 	}), true
 }
 
-// hashRand is a concurrency-safe source for random fields.
+// hashRand is a concurrency-safe source for random fields (set.go's
+// runtimeSource holds no state).
 var hashRand = rand.New(runtimeSource{})
-
-type runtimeSource struct{}
-
-func (runtimeSource) Uint64() uint64 { return rand.Uint64() }
 
 // HashRandom calls fn with random pairs of a non-empty hash entry
 // (HRANDFIELD): count of them chosen independently (repeats possible) when
