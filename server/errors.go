@@ -205,3 +205,23 @@ const (
 func errUnsupportedOption(opt []byte) string {
 	return string(appendTrunc([]byte("ERR Unsupported option "), opt, len(opt)))
 }
+
+// Errors of the list commands and CLIENT UNBLOCK.
+const (
+	errIndexOutOfRange   = "ERR index out of range"
+	errLposRankZero      = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLposCountNeg      = "ERR COUNT can't be negative"
+	errLposMaxlenNeg     = "ERR MAXLEN can't be negative"
+	errMpopNumkeys       = "ERR numkeys should be greater than 0"
+	errMpopCount         = "ERR count should be greater than 0"
+	errUnblockReason     = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errUnblockedByClient = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+)
+
+// errSubcommandSyntax is a container command's reply for a subcommand given
+// the wrong number of arguments that its handler checks itself (CLIENT
+// UNBLOCK); sub is spelled as the client sent it.
+func errSubcommandSyntax(sub []byte, container string) string {
+	return string(appendTrunc([]byte("ERR unknown subcommand or wrong number of arguments for '"), sub, 128)) +
+		"'. Try " + container + " HELP."
+}
