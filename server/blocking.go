@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -557,4 +558,39 @@ func BlockTimeout(c *Client, arg []byte) (time.Duration, bool) {
 		return 0, true
 	}
 	return time.Duration(n) * time.Millisecond, true
+}
+
+// signalSwapped signals every waited-for key of databases a and b after
+// SWAPDB exchanged their contents (Redis's scanDatabaseForReadyKeys): the
+// waiters stay on their database index, whose data changed under them.
+// The caller holds every shard of both, so all are served before it
+// unlocks.
+func (c *Client) signalSwapped(a, b *store.DB) {
+	if c.srv.blocking.count.Load() == 0 {
+		return
+	}
+	for _, db := range []*store.DB{a, b} {
+		for _, k := range c.srv.blocking.keysOf(db.Index()) {
+			c.signalReady(db, k)
+		}
+	}
+}
+
+// keysOf returns the keys waited on in database db, sorted (so serving
+// after SWAPDB is deterministic).
+func (b *blocking) keysOf(db int) [][]byte {
+	b.mu.RLock()
+	var keys []string
+	for bk := range b.keys {
+		if bk.db == db {
+			keys = append(keys, bk.key)
+		}
+	}
+	b.mu.RUnlock()
+	slices.Sort(keys)
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		out[i] = []byte(k)
+	}
+	return out
 }
