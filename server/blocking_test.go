@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -221,7 +220,7 @@ func TestBlockTimeouts(t *testing.T) {
 // TestBlockTimeoutParse checks BlockTimeout's conversions directly.
 func TestBlockTimeoutParse(t *testing.T) {
 	srv := startServer(t)
-	c := newTestClient(t, srv)
+	c := strClient(t, srv)
 	for _, tc := range []struct {
 		in   string
 		want time.Duration
@@ -262,14 +261,6 @@ func TestBlockTimeoutParse(t *testing.T) {
 			t.Errorf("%q: %v %v (reply %q), want %v", tc.in, d, ok, c.out, tc.want)
 		}
 	}
-}
-
-// newTestClient returns a Client over one end of a pipe, for calling
-// reply-writing helpers directly.
-func newTestClient(t *testing.T, srv *Server) *Client {
-	a, b := net.Pipe()
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return newClient(srv, a)
 }
 
 // TestBlockServedBy: every way of feeding a key serves its waiter, and the

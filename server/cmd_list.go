@@ -20,7 +20,7 @@ import (
 
 // Journal record names and keywords.
 var listWords = struct {
-	lpush, rpush, lpop, rpop, lmove, lset, linsert, lrem, ltrim, left, right []byte
+	lpush, rpush, lpop, rpop, lmove, lset, linsert, lrem, ltrim, left, right, before, after []byte
 }{
 	lpush:   []byte("LPUSH"),
 	rpush:   []byte("RPUSH"),
@@ -33,6 +33,8 @@ var listWords = struct {
 	ltrim:   []byte("LTRIM"),
 	left:    []byte("LEFT"),
 	right:   []byte("RIGHT"),
+	before:  []byte("BEFORE"),
+	after:   []byte("AFTER"),
 }
 
 // listFill returns list-max-listpack-size, the node bound pushes apply.
@@ -242,10 +244,9 @@ func popWrite(tx *store.Tx, db *store.DB, target *Client, e *store.Entry, key []
 			tx.EmitIn(db, name, key)
 		}
 	}
+	tx.ResizedIn(db, e, before) // before any delete: it unaccounts the current size
 	if l.Len() == 0 {
 		tx.DeleteIn(db, key)
-	} else {
-		tx.ResizedIn(db, e, before)
 	}
 	return n
 }
@@ -518,7 +519,11 @@ func cmdLinsert(c *Client, args [][]byte) {
 	}
 	tx.Resized(e, before)
 	if tx.Journaling() {
-		tx.Emit(listWords.linsert, key, args[2], args[3], args[4])
+		where := listWords.before
+		if after {
+			where = listWords.after
+		}
+		tx.Emit(listWords.linsert, key, where, args[3], args[4])
 	}
 	c.WriteInt(int64(l.Len()))
 }
@@ -548,10 +553,9 @@ func cmdLrem(c *Client, args [][]byte) {
 		if tx.Journaling() {
 			tx.Emit(listWords.lrem, key, args[2], args[3])
 		}
+		tx.Resized(e, before)
 		if l.Len() == 0 {
 			tx.Delete(key)
-		} else {
-			tx.Resized(e, before)
 		}
 	}
 	c.WriteInt(int64(n))
@@ -655,10 +659,9 @@ func moveWrite(tx *store.Tx, db *store.DB, target, sink *Client, srcEntry *store
 	}
 	v = tx.Bytes(v) // the push may reuse the popped bytes' space
 	if string(src) != string(dst) {
+		tx.ResizedIn(db, srcEntry, before)
 		if sl.Len() == 0 {
 			tx.DeleteIn(db, src)
-		} else {
-			tx.ResizedIn(db, srcEntry, before)
 		}
 		if dl == nil {
 			dl = store.NewList()

@@ -406,53 +406,57 @@ func (l *List) EachReverse(fn func(v []byte) bool) {
 
 // ---- changes in the middle ----
 
-// splice replaces bytes [p, q) of node ni's blob (q-p covering removed
-// entries whole) with ins, which encodes dn more entries than were
-// removed, splitting the node when it outgrows fill.
-func (l *List) splice(ni, p, q int, ins []byte, dn int, fill int64) {
+// splice replaces the entries in bytes [p, q) of node ni's blob with v
+// encoded as one entry (dn is the change in the node's entry count: 0 for
+// a replacement, 1 for an insertion), in place when the blob has room,
+// splitting the node when it outgrows fill.
+func (l *List) splice(ni, p, q int, v []byte, dn int, fill int64) {
 	nd := &l.nodes[ni]
-	if q-p == len(ins) {
-		copy(nd.b[p:], ins) // same size: in place
-		return
-	}
-	lo := int(nd.lo)
-	size := nd.size() - (q - p) + len(ins)
+	sz := entrySize(len(v))
+	delta := sz - (q - p)
 	n := int(nd.n) + dn
-	b := make([]byte, 0, size)
-	b = append(b, nd.b[lo:p]...)
-	b = append(b, ins...)
-	b = append(b, nd.b[q:]...)
-	if nodeLimitOK(size, n, fill) {
-		l.setBuf(nd, b, 0)
+	if nodeLimitOK(nd.size()+delta, n, fill) {
+		end := len(nd.b)
+		switch {
+		case delta <= 0:
+			copy(nd.b[p+sz:], nd.b[q:end])
+			nd.b = nd.b[:end+delta]
+		case end+delta <= cap(nd.b):
+			nd.b = nd.b[:end+delta]
+			copy(nd.b[p+sz:], nd.b[q:end])
+		default:
+			lo := int(nd.lo)
+			size := end - lo + delta
+			b := make([]byte, size, size+size/4)
+			copy(b, nd.b[lo:p])
+			copy(b[p-lo+sz:], nd.b[q:end])
+			p -= lo
+			l.setBuf(nd, b, 0)
+		}
+		putEntry(nd.b[p:], v)
 		nd.n = int32(n)
 		return
 	}
 	// Too big: repack the entries into as many nodes as fill needs.
+	b := make([]byte, 0, nd.size()+delta)
+	b = append(b, nd.b[nd.lo:p]...)
+	b = b[:len(b)+sz]
+	putEntry(b[len(b)-sz:], v)
+	b = append(b, nd.b[q:]...)
 	var parts []listNode
 	start, cnt := 0, 0
 	for off := 0; off < len(b); {
 		_, next := readAt(b, off)
 		if cnt > 0 && !nodeLimitOK(next-start, cnt+1, fill) {
-			parts = append(parts, listNode{b: b[start:off:off], n: int32(cnt)})
+			parts = append(parts, listNode{b: slices.Clone(b[start:off]), n: int32(cnt)})
 			start, cnt = off, 0
 		}
 		off = next
 		cnt++
 	}
-	parts = append(parts, listNode{b: b[start:], n: int32(cnt)})
-	// Parts share b: give each its own blob so that each is accounted once.
-	for i := range parts {
-		parts[i].b = slices.Clone(parts[i].b)
-	}
+	parts = append(parts, listNode{b: slices.Clone(b[start:]), n: int32(cnt)})
 	l.deleteNodes(ni, ni+1)
 	l.insertNodes(ni, parts...)
-}
-
-// encodeEntry returns v encoded as one entry in a fresh slice.
-func encodeEntry(v []byte) []byte {
-	e := make([]byte, entrySize(len(v)))
-	putEntry(e, v)
-	return e
 }
 
 // Set replaces element i (negative counts from the tail); false if out of
@@ -464,7 +468,7 @@ func (l *List) Set(i int, v []byte, fill int64) bool {
 	}
 	ni, off := l.locate(i)
 	_, next := readAt(l.nodes[ni].b, off)
-	l.splice(ni, off, next, encodeEntry(v), 0, fill)
+	l.splice(ni, off, next, v, 0, fill)
 	return true
 }
 
@@ -480,7 +484,7 @@ func (l *List) Insert(pivot, v []byte, after bool, fill int64) bool {
 				if after {
 					at = next
 				}
-				l.splice(ni, at, at, encodeEntry(v), 1, fill)
+				l.splice(ni, at, at, v, 1, fill)
 				l.count++
 				return true
 			}

@@ -254,6 +254,13 @@ func TestListNodesBounded(t *testing.T) {
 	}
 }
 
+// encodeEntry returns v encoded as one entry in a fresh slice.
+func encodeEntry(v []byte) []byte {
+	e := make([]byte, entrySize(len(v)))
+	putEntry(e, v)
+	return e
+}
+
 // TestListCodecLengths round-trips entry sizes around the varint
 // boundaries.
 func TestListCodecLengths(t *testing.T) {
