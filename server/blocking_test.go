@@ -47,6 +47,35 @@ func waitBlocked(t *testing.T, admin *resptest.Conn, n int64) {
 	})
 }
 
+// waitIdle waits until no client is blocked and checks that no key is
+// left in the registry.
+func waitIdle(t *testing.T, admin *resptest.Conn) {
+	t.Helper()
+	waitBlocked(t, admin, 0)
+	if n := infoInt(t, admin, "total_blocking_keys"); n != 0 {
+		t.Fatalf("total_blocking_keys %d with no client blocked", n)
+	}
+}
+
+// blocker is a client and the blocking command it sends.
+type blocker struct {
+	c    *resptest.Conn
+	args []string
+}
+
+// blockInOrder sends each blocker's command, waiting until the server has
+// blocked it before sending the next, so their queue order is known.
+func blockInOrder(t *testing.T, admin *resptest.Conn, bs ...blocker) {
+	t.Helper()
+	base := infoInt(t, admin, "blocked_clients")
+	for i, b := range bs {
+		send(t, b.c, b.args...)
+		waitBlocked(t, admin, base+int64(i)+1)
+	}
+}
+
+func words(s string) []string { return strings.Fields(s) }
+
 // send writes a command without reading its reply.
 func send(t *testing.T, c *resptest.Conn, args ...string) {
 	t.Helper()
@@ -94,12 +123,12 @@ func TestBlockFIFO(t *testing.T) {
 	admin := dial(t, srv)
 	const n = 5
 	var cs []*resptest.Conn
+	var bs []blocker
 	for i := 0; i < n; i++ {
-		c := dial(t, srv)
-		send(t, c, "BLPOP", "q", "0")
-		waitBlocked(t, admin, int64(i+1)) // fixes the order
-		cs = append(cs, c)
+		cs = append(cs, dial(t, srv))
+		bs = append(bs, blocker{cs[i], words("BLPOP q 0")})
 	}
+	blockInOrder(t, admin, bs...)
 	if r := admin.MustDo(t, "RPUSH", "q", "a", "b", "c"); r != ":3\r\n" {
 		t.Fatalf("RPUSH replied %q (the length before serving)", r)
 	}
@@ -111,12 +140,9 @@ func TestBlockFIFO(t *testing.T) {
 	admin.MustDo(t, "LPUSH", "q", "x", "y")
 	expectReply(t, cs[3], bulkArr("q", "y"))
 	expectReply(t, cs[4], bulkArr("q", "x"))
-	waitBlocked(t, admin, 0)
+	waitIdle(t, admin)
 	if r := admin.MustDo(t, "EXISTS", "q"); r != ":0\r\n" {
 		t.Fatalf("q left behind: %q", r)
-	}
-	if r := infoInt(t, admin, "total_blocking_keys"); r != 0 {
-		t.Fatalf("total_blocking_keys %d", r)
 	}
 }
 
@@ -142,10 +168,7 @@ func TestBlockMultiKey(t *testing.T) {
 	}
 	admin.MustDo(t, "RPUSH", "d", "v")
 	expectReply(t, c, bulkArr("d", "v"))
-	waitBlocked(t, admin, 0)
-	if n := infoInt(t, admin, "total_blocking_keys"); n != 0 {
-		t.Fatalf("total_blocking_keys %d", n)
-	}
+	waitIdle(t, admin)
 }
 
 // TestBlockSwapdb: SWAPDB serves waiters of both databases; a client
@@ -322,12 +345,10 @@ func TestBlockChain(t *testing.T) {
 	j := captureJournal(t, srv)
 	admin := dial(t, srv)
 	a, b, c := dial(t, srv), dial(t, srv), dial(t, srv)
-	send(t, a, "BLMOVE", "c1", "c2", "RIGHT", "LEFT", "0")
-	waitBlocked(t, admin, 1)
-	send(t, b, "BRPOPLPUSH", "c2", "c3", "0")
-	waitBlocked(t, admin, 2)
-	send(t, c, "BLMPOP", "0", "2", "c4", "c3", "RIGHT", "COUNT", "5")
-	waitBlocked(t, admin, 3)
+	blockInOrder(t, admin,
+		blocker{a, words("BLMOVE c1 c2 RIGHT LEFT 0")},
+		blocker{b, words("BRPOPLPUSH c2 c3 0")},
+		blocker{c, words("BLMPOP 0 2 c4 c3 RIGHT COUNT 5")})
 	admin.MustDo(t, "RPUSH", "c1", "v")
 	expectReply(t, a, bulk("v"))
 	expectReply(t, b, bulk("v"))
@@ -343,10 +364,7 @@ func TestBlockChain(t *testing.T) {
 
 	// A rotation (source = destination) followed by a pop of the same key,
 	// both blocked: Redis serves them in order within the push.
-	send(t, a, "BLMOVE", "r", "r", "RIGHT", "LEFT", "0")
-	waitBlocked(t, admin, 1)
-	send(t, b, "BLPOP", "r", "0")
-	waitBlocked(t, admin, 2)
+	blockInOrder(t, admin, blocker{a, words("BLMOVE r r RIGHT LEFT 0")}, blocker{b, words("BLPOP r 0")})
 	admin.MustDo(t, "RPUSH", "r", "1", "2")
 	expectReply(t, a, bulk("2"))
 	expectReply(t, b, bulkArr("r", "2"))
@@ -383,10 +401,7 @@ func TestBlockKeyChangesType(t *testing.T) {
 	// BLMOVE whose destination became a string: WRONGTYPE when served,
 	// and the element stays in the source for the next waiter.
 	d := dial(t, srv)
-	send(t, c, "BLMOVE", "src", "dst", "LEFT", "RIGHT", "0")
-	waitBlocked(t, admin, 1)
-	send(t, d, "BLPOP", "src", "0")
-	waitBlocked(t, admin, 2)
+	blockInOrder(t, admin, blocker{c, words("BLMOVE src dst LEFT RIGHT 0")}, blocker{d, words("BLPOP src 0")})
 	admin.MustDo(t, "SET", "dst", "str")
 	admin.MustDo(t, "RPUSH", "src", "e1", "e2")
 	expectReply(t, c, "-"+errWrongType+"\r\n")
@@ -468,16 +483,13 @@ func TestBlockDisconnect(t *testing.T) {
 		case "kill-id":
 			admin.MustDo(t, "CLIENT", "KILL", "ID", id)
 		}
-		waitBlocked(t, admin, 0)
+		waitIdle(t, admin)
 		checkFor(t, 5*time.Second, time.Millisecond, func() error {
 			if n := infoInt(t, admin, "connected_clients"); n != 1 {
 				return fmt.Errorf("%s: %d clients", how, n)
 			}
 			return nil
 		})
-		if n := infoInt(t, admin, "total_blocking_keys"); n != 0 {
-			t.Fatalf("%s: total_blocking_keys %d", how, n)
-		}
 		admin.MustDo(t, "RPUSH", "gone", "v")
 		if r := admin.MustDo(t, "LLEN", "gone"); r != ":1\r\n" {
 			t.Fatalf("%s: LLEN %q", how, r)
@@ -660,12 +672,9 @@ func TestBlockStress(t *testing.T) {
 	}
 	close(stop)
 	done.Wait()
-	waitBlocked(t, admin, 0)
+	waitIdle(t, admin)
 	if r := admin.MustDo(t, "EXISTS", "s0", "s1", "s2", "s3", "mid"); r != ":0\r\n" {
 		t.Fatalf("keys left: %q", r)
-	}
-	if n := infoInt(t, admin, "total_blocking_keys"); n != 0 {
-		t.Fatalf("total_blocking_keys %d", n)
 	}
 }
 
@@ -700,8 +709,5 @@ func TestBlockManyClients(t *testing.T) {
 			t.Fatalf("client %d: %q", i, r)
 		}
 	}
-	waitBlocked(t, admin, 0)
-	if k := infoInt(t, admin, "total_blocking_keys"); k != 0 {
-		t.Fatalf("total_blocking_keys %d", k)
-	}
+	waitIdle(t, admin)
 }

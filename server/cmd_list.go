@@ -1,6 +1,8 @@
 package server
 
 import (
+	"time"
+
 	"github.com/embercache/ember/store"
 )
 
@@ -52,6 +54,32 @@ func asList(c *Client, e *store.Entry) (*store.List, bool) {
 	}
 	return e.Obj().(*store.List), true
 }
+
+// openList locks key's shard (for writing if write) and looks its list up,
+// handling what every single-key list command shares: another type is
+// answered WRONGTYPE, a missing key with missing(c). It returns the entry
+// and its list only when the key holds a list. The caller unlocks c.tx in
+// every case.
+func openList(c *Client, key []byte, write bool, missing func(c *Client)) (*store.Entry, *store.List) {
+	tx := c.tx
+	tx.LockKey(c.db, key, write)
+	var e *store.Entry
+	if write {
+		e = tx.Lookup(key)
+	} else {
+		e = tx.LookupRead(key)
+	}
+	l, ok := asList(c, e)
+	if ok && l == nil {
+		missing(c)
+	}
+	return e, l
+}
+
+// Replies for a missing key.
+func writeZero(c *Client)       { c.WriteInt(0) }
+func writeEmptyArray(c *Client) { c.WriteArray(0) }
+func writeNoSuchKey(c *Client)  { c.WriteError(errNoSuchKey) }
 
 // popSide names a list end for journal records.
 func popSide(head bool) []byte {
@@ -255,31 +283,17 @@ func popWrite(tx *store.Tx, db *store.DB, target *Client, e *store.Entry, key []
 
 // LLEN key
 func cmdLlen(c *Client, args [][]byte) {
-	tx := c.tx
-	tx.LockKey(c.db, args[1], false)
-	defer tx.Unlock()
-	l, ok := asList(c, tx.LookupRead(args[1]))
-	if !ok {
-		return
+	if _, l := openList(c, args[1], false, writeZero); l != nil {
+		c.WriteInt(int64(l.Len()))
 	}
-	if l == nil {
-		c.WriteInt(0)
-		return
-	}
-	c.WriteInt(int64(l.Len()))
+	c.tx.Unlock()
 }
 
 // LINDEX key index
 func cmdLindex(c *Client, args [][]byte) {
-	tx := c.tx
-	tx.LockKey(c.db, args[1], false)
-	defer tx.Unlock()
-	l, ok := asList(c, tx.LookupRead(args[1]))
-	switch {
-	case !ok:
-		return
-	case l == nil:
-		c.WriteNull()
+	_, l := openList(c, args[1], false, (*Client).WriteNull)
+	defer c.tx.Unlock()
+	if l == nil {
 		return
 	}
 	i, ok := parseLong(c, args[2], errNotInteger)
@@ -338,15 +352,9 @@ func cmdLrange(c *Client, args [][]byte) {
 	if !ok {
 		return
 	}
-	tx := c.tx
-	tx.LockKey(c.db, args[1], false)
-	defer tx.Unlock()
-	l, ok := asList(c, tx.LookupRead(args[1]))
-	switch {
-	case !ok:
-		return
-	case l == nil:
-		c.WriteArray(0)
+	_, l := openList(c, args[1], false, writeEmptyArray)
+	defer c.tx.Unlock()
+	if l == nil {
 		return
 	}
 	from, to, nonEmpty := listRange(start, stop, l.Len())
@@ -393,18 +401,13 @@ func cmdLpos(c *Client, args [][]byte) {
 	if fromTail {
 		rank = -rank // -MinInt64 stays negative, as in Redis: every match qualifies
 	}
-	tx := c.tx
-	tx.LockKey(c.db, args[1], false)
-	defer tx.Unlock()
-	l, ok := asList(c, tx.LookupRead(args[1]))
-	switch {
-	case !ok:
-		return
-	case l == nil && count != -1:
-		c.WriteArray(0)
-		return
-	case l == nil:
-		c.WriteNull()
+	missing := (*Client).WriteNull
+	if count != -1 {
+		missing = writeEmptyArray
+	}
+	_, l := openList(c, args[1], false, missing)
+	defer c.tx.Unlock()
+	if l == nil {
 		return
 	}
 	elem := args[2]
@@ -461,15 +464,9 @@ func cmdLpos(c *Client, args [][]byte) {
 func cmdLset(c *Client, args [][]byte) {
 	key := args[1]
 	tx := c.tx
-	tx.LockKey(c.db, key, true)
+	e, l := openList(c, key, true, writeNoSuchKey)
 	defer tx.Unlock()
-	e := tx.Lookup(key)
-	l, ok := asList(c, e)
-	switch {
-	case !ok:
-		return
-	case l == nil:
-		c.WriteError(errNoSuchKey)
+	if l == nil {
 		return
 	}
 	i, ok := parseLong(c, args[2], errNotInteger)
@@ -501,15 +498,9 @@ func cmdLinsert(c *Client, args [][]byte) {
 	}
 	key := args[1]
 	tx := c.tx
-	tx.LockKey(c.db, key, true)
+	e, l := openList(c, key, true, writeZero)
 	defer tx.Unlock()
-	e := tx.Lookup(key)
-	l, ok := asList(c, e)
-	switch {
-	case !ok:
-		return
-	case l == nil:
-		c.WriteInt(0)
+	if l == nil {
 		return
 	}
 	before := e.Size()
@@ -536,15 +527,9 @@ func cmdLrem(c *Client, args [][]byte) {
 	}
 	key := args[1]
 	tx := c.tx
-	tx.LockKey(c.db, key, true)
+	e, l := openList(c, key, true, writeZero)
 	defer tx.Unlock()
-	e := tx.Lookup(key)
-	l, ok := asList(c, e)
-	switch {
-	case !ok:
-		return
-	case l == nil:
-		c.WriteInt(0)
+	if l == nil {
 		return
 	}
 	before := e.Size()
@@ -573,15 +558,9 @@ func cmdLtrim(c *Client, args [][]byte) {
 	}
 	key := args[1]
 	tx := c.tx
-	tx.LockKey(c.db, key, true)
+	e, l := openList(c, key, true, (*Client).WriteOK)
 	defer tx.Unlock()
-	e := tx.Lookup(key)
-	l, ok := asList(c, e)
-	switch {
-	case !ok:
-		return
-	case l == nil:
-		c.WriteOK()
+	if l == nil {
 		return
 	}
 	from, to, nonEmpty := listRange(start, stop, l.Len())
@@ -691,7 +670,7 @@ func cmdLmpop(c *Client, args [][]byte) {
 	tx := c.tx
 	beginKeys(tx, c.db, keys, true)
 	defer tx.Unlock()
-	if !mpopFirst(tx, c, keys, head, count) {
+	if !popFirst(tx, c, keys, head, count, true) {
 		c.WriteNullArray()
 	}
 }
@@ -733,23 +712,29 @@ func parseMpop(c *Client, args [][]byte, at int) (keys [][]byte, head bool, coun
 	return args[at+1 : whereAt], head, count, true
 }
 
-// mpopFirst pops from the first non-empty list of keys, replying
-// [key, [elements]]; it reports false (replying nothing) when every key is
-// missing, and true after replying WRONGTYPE for a key of another type.
-func mpopFirst(tx *store.Tx, c *Client, keys [][]byte, head bool, count int64) bool {
+// popFirst pops from the first non-empty list of keys, replying
+// [key, [elements]] (asArray: LMPOP, BLMPOP) or [key, element] (BLPOP,
+// BRPOP: count is 1); it reports false (replying nothing) when every key
+// is missing, and true after replying WRONGTYPE for a key of another type.
+func popFirst(tx *store.Tx, c *Client, keys [][]byte, head bool, count int64, asArray bool) bool {
 	for _, k := range keys {
 		e := tx.Lookup(k)
 		if _, ok := asList(c, e); !ok {
 			return true
 		}
 		if e != nil {
-			c.WriteArray(2)
-			c.WriteBulk(k)
-			popWrite(tx, c.db, c, e, k, head, count, true)
+			popKeyed(tx, c.db, c, e, k, head, count, asArray)
 			return true
 		}
 	}
 	return false
+}
+
+// popKeyed is popWrite's reply preceded by the key, in a two-element array.
+func popKeyed(tx *store.Tx, db *store.DB, target *Client, e *store.Entry, key []byte, head bool, count int64, asArray bool) {
+	target.WriteArray(2)
+	target.WriteBulk(key)
+	popWrite(tx, db, target, e, key, head, count, asArray)
 }
 
 // ---- blocking ----
@@ -779,46 +764,13 @@ func cmdBlpop(c *Client, args [][]byte) { blockingPop(c, args, true) }
 // BRPOP key [key ...] timeout
 func cmdBrpop(c *Client, args [][]byte) { blockingPop(c, args, false) }
 
-// blockingPop pops one element from the first non-empty list, replying
-// [key, element], or blocks until one of the keys gets one.
+// blockingPop runs BLPOP and BRPOP.
 func blockingPop(c *Client, args [][]byte, head bool) {
 	timeout, ok := BlockTimeout(c, args[len(args)-1])
 	if !ok {
 		return
 	}
-	keys := args[1 : len(args)-1]
-	tx := c.tx
-	beginKeys(tx, c.db, keys, true)
-	for _, k := range keys {
-		e := tx.Lookup(k)
-		if _, ok := asList(c, e); !ok {
-			tx.Unlock()
-			return
-		}
-		if e != nil {
-			c.WriteArray(2)
-			c.WriteBulk(k)
-			popWrite(tx, c.db, c, e, k, head, 1, false)
-			tx.Unlock()
-			return
-		}
-	}
-	c.block(tx, &Waiter{
-		DB:        c.db,
-		Keys:      copyKeys(keys),
-		ReadyOnly: true,
-		Attempt: func(tx *store.Tx, w *Waiter, sink *Client) bool {
-			e := tx.LookupIn(w.DB, w.Ready)
-			if e == nil || e.Kind() != store.KindList {
-				return false
-			}
-			w.C.WriteArray(2)
-			w.C.WriteBulk(w.Ready)
-			popWrite(tx, w.DB, w.C, e, w.Ready, head, 1, false)
-			return true
-		},
-		OnTimeout: writeListTimeout,
-	}, timeout)
+	popOrBlock(c, args[1:len(args)-1], head, 1, false, timeout)
 }
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
@@ -831,9 +783,16 @@ func cmdBlmpop(c *Client, args [][]byte) {
 	if !ok {
 		return
 	}
+	popOrBlock(c, keys, head, count, true, timeout)
+}
+
+// popOrBlock pops from the first non-empty list of keys (see popFirst), or
+// blocks until one of them gets elements; the client is then served from
+// that key.
+func popOrBlock(c *Client, keys [][]byte, head bool, count int64, asArray bool, timeout time.Duration) {
 	tx := c.tx
 	beginKeys(tx, c.db, keys, true)
-	if mpopFirst(tx, c, keys, head, count) {
+	if popFirst(tx, c, keys, head, count, asArray) {
 		tx.Unlock()
 		return
 	}
@@ -846,9 +805,7 @@ func cmdBlmpop(c *Client, args [][]byte) {
 			if e == nil || e.Kind() != store.KindList {
 				return false
 			}
-			w.C.WriteArray(2)
-			w.C.WriteBulk(w.Ready)
-			popWrite(tx, w.DB, w.C, e, w.Ready, head, count, true)
+			popKeyed(tx, w.DB, w.C, e, w.Ready, head, count, asArray)
 			return true
 		},
 		OnTimeout: writeListTimeout,
