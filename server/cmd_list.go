@@ -159,14 +159,7 @@ func pushGeneric(c *Client, args [][]byte, head, onlyExisting bool) {
 		e = tx.PutIn(c.db, key, store.KindList, nil, l, 0)
 	}
 	before := e.Size()
-	fill := listFill(tx)
-	for _, v := range args[2:] {
-		if head {
-			l.PushHead(v, fill)
-		} else {
-			l.PushTail(v, fill)
-		}
-	}
+	l.Push(args[2:], head, listFill(tx))
 	tx.Resized(e, before)
 	n := l.Len()
 	if tx.Journaling() {

@@ -165,11 +165,13 @@ func nodeLimitOK(bytes, n int, fill int64) bool {
 		}
 		return int64(n) <= fill && bytes <= listSizeSafetyLimit
 	}
-	lvl := -fill - 1
-	if lvl > 4 {
-		lvl = 4
-	}
-	return bytes <= 4096<<lvl
+	return bytes <= nodeByteLimit(fill)
+}
+
+// nodeByteLimit is the node size limit of a negative fill.
+func nodeByteLimit(fill int64) int {
+	lvl := min(-fill-1, 4)
+	return 4096 << lvl
 }
 
 func (l *List) account(oldCap, newCap int) {
@@ -222,21 +224,66 @@ func (l *List) seal(nd *listNode) {
 // ---- pushes and pops ----
 
 // PushTail appends v (RPUSH); fill is list-max-listpack-size.
-func (l *List) PushTail(v []byte, fill int64) {
+func (l *List) PushTail(v []byte, fill int64) { l.pushTail(v, fill, 0) }
+
+// PushHead prepends v (LPUSH); fill is list-max-listpack-size.
+func (l *List) PushHead(v []byte, fill int64) { l.pushHead(v, fill, 0) }
+
+// Push pushes vals one by one at the head or the tail (LPUSH, RPUSH with
+// several elements), growing a node's blob once for all of them.
+func (l *List) Push(vals [][]byte, head bool, fill int64) {
+	rest := 0
+	for _, v := range vals {
+		rest += entrySize(len(v))
+	}
+	for _, v := range vals {
+		if head {
+			l.pushHead(v, fill, rest)
+		} else {
+			l.pushTail(v, fill, rest)
+		}
+		rest -= entrySize(len(v))
+	}
+}
+
+// newBlob allocates a node blob for size bytes of entries plus sz for the
+// one being pushed, with rest bytes still to come in this command: room for
+// all of them (within the node limit), else a quarter more than needed, so
+// that growing is amortised O(1) without doubling the memory of small
+// lists. A new end node of a list that already filled one (full) gets the
+// whole node limit at once: a big list would grow it there anyway, and
+// growing it step by step would only make garbage. The capacity is rounded
+// up to the allocator's size class, which is free.
+func newBlob(size, sz, rest int, fill int64, full bool) []byte {
+	want := size + sz + (size+sz)/4
+	if rest > sz {
+		want = max(want, size+rest)
+	}
+	if fill < 0 {
+		limit := nodeByteLimit(fill)
+		if full {
+			want = limit
+		}
+		want = min(want, max(limit, size+sz))
+	}
+	return slices.Grow([]byte(nil), max(want, listMinBuf))
+}
+
+func (l *List) pushTail(v []byte, fill int64, rest int) {
 	sz := entrySize(len(v))
 	last := len(l.nodes) - 1
 	if last < 0 || !nodeLimitOK(l.nodes[last].size()+sz, int(l.nodes[last].n)+1, fill) {
 		if last >= 0 {
 			l.seal(&l.nodes[last])
 		}
-		l.insertNodes(len(l.nodes), listNode{b: make([]byte, 0, max(sz, listMinBuf))})
+		l.insertNodes(len(l.nodes), listNode{b: newBlob(0, sz, rest, fill, last >= 0)})
 		last++
 	}
 	nd := &l.nodes[last]
 	end := len(nd.b)
 	if end+sz > cap(nd.b) {
 		size := nd.size()
-		nb := make([]byte, size, max(2*(size+sz), listMinBuf))
+		nb := newBlob(size, sz, rest, fill, false)[:size]
 		copy(nb, nd.data())
 		l.setBuf(nd, nb, 0)
 		end = size
@@ -247,23 +294,22 @@ func (l *List) PushTail(v []byte, fill int64) {
 	l.count++
 }
 
-// PushHead prepends v (LPUSH); fill is list-max-listpack-size.
-func (l *List) PushHead(v []byte, fill int64) {
+func (l *List) pushHead(v []byte, fill int64, rest int) {
 	sz := entrySize(len(v))
 	if len(l.nodes) == 0 || !nodeLimitOK(l.nodes[0].size()+sz, int(l.nodes[0].n)+1, fill) {
 		if len(l.nodes) > 0 {
 			l.seal(&l.nodes[0])
 		}
-		n := max(sz, listMinBuf)
-		l.insertNodes(0, listNode{b: make([]byte, n), lo: int32(n)})
+		b := newBlob(0, sz, rest, fill, len(l.nodes) > 0)
+		l.insertNodes(0, listNode{b: b[:cap(b)], lo: int32(cap(b))})
 	}
 	nd := &l.nodes[0]
 	if int(nd.lo) < sz {
 		size := nd.size()
-		n := max(2*(size+sz), listMinBuf)
-		nb := make([]byte, n)
-		copy(nb[n-size:], nd.data())
-		l.setBuf(nd, nb, n-size)
+		nb := newBlob(size, sz, rest, fill, false)
+		nb = nb[:cap(nb)]
+		copy(nb[len(nb)-size:], nd.data())
+		l.setBuf(nd, nb, len(nb)-size)
 	}
 	nd.lo -= int32(sz)
 	putEntry(nd.b[nd.lo:], v)

@@ -86,11 +86,22 @@ func TestListModel(t *testing.T) {
 			var model [][]byte
 			for step := 0; step < 6000; step++ {
 				switch op := r.IntN(13); op {
-				case 0, 1:
+				case 0:
 					v := randValue(r)
 					l.PushHead(v, fill)
 					model = append([][]byte{bytes.Clone(v)}, model...)
-				case 2, 3:
+				case 1, 3:
+					vals := [][]byte{randValue(r), randValue(r), randValue(r)}[:1+r.IntN(3)]
+					head := op == 1
+					l.Push(vals, head, fill)
+					for _, v := range vals {
+						if head {
+							model = append([][]byte{bytes.Clone(v)}, model...)
+						} else {
+							model = append(model, bytes.Clone(v))
+						}
+					}
+				case 2:
 					v := randValue(r)
 					l.PushTail(v, fill)
 					model = append(model, bytes.Clone(v))
