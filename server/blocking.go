@@ -215,10 +215,13 @@ func (b *blocking) head(db int, key []byte, skip int) *Waiter {
 	return nil
 }
 
-// readyKey is a key signalled by the running command (a copy).
+// readyKey is a key signalled by the running command (a copy). skip is,
+// for a deferred key, how many waiters at the head of its queue declined
+// it already.
 type readyKey struct {
-	db  *store.DB
-	key []byte
+	db   *store.DB
+	key  []byte
+	skip int
 }
 
 // signalReady records that key in db may now serve blocked clients. Call it
@@ -234,7 +237,7 @@ func (c *Client) signalReady(db *store.DB, key []byte) {
 			return
 		}
 	}
-	c.readyKeys = append(c.readyKeys, readyKey{db, append([]byte(nil), key...)})
+	c.readyKeys = append(c.readyKeys, readyKey{db: db, key: append([]byte(nil), key...)})
 }
 
 // beforeUnlock is the client's Tx hook: serve what its command fed.
@@ -247,7 +250,8 @@ func (c *Client) beforeUnlock(tx *store.Tx) {
 	for c.readyNext < len(c.readyKeys) {
 		rk := c.readyKeys[c.readyNext]
 		c.readyNext++
-		if !c.serveKey(tx, rk, true) {
+		if skip, done := c.serveKey(tx, rk, 0, true); !done {
+			rk.skip = skip
 			c.deferredReady = append(c.deferredReady, rk)
 		}
 	}
@@ -256,27 +260,27 @@ func (c *Client) beforeUnlock(tx *store.Tx) {
 	c.readyNext = 0
 }
 
-// serveKey serves rk's waiters in FIFO order while the key has a value
-// and the attempts succeed. A waiter whose attempt declines (the key holds
-// a type it does not wait for) is passed over. With tryLock, shards the Tx
-// lacks are try-locked; it returns false when one could not be, leaving the
-// rest of the queue to serveDeferred.
-func (c *Client) serveKey(tx *store.Tx, rk readyKey, tryLock bool) bool {
-	skip := 0
+// serveKey serves rk's waiters in FIFO order, after the first skip ones,
+// while the key has a value. A waiter whose attempt declines (the key
+// holds a type it does not wait for) is passed over. With tryLock, shards
+// the Tx lacks are try-locked. done is false when the next waiter needs a
+// shard the Tx does not (or could not) hold: skip then says where the rest
+// of the queue starts, for serveDeferred.
+func (c *Client) serveKey(tx *store.Tx, rk readyKey, skip int, tryLock bool) (int, bool) {
 	for {
 		w := c.srv.blocking.head(rk.db.Index(), rk.key, skip)
 		if w == nil {
-			return true
+			return skip, true
 		}
 		if !tryLock {
 			if !holdsFor(tx, rk, w) {
-				return false // the next waiter needs other shards: new Tx
+				return skip, false // the next waiter needs other shards: new Tx
 			}
 		} else if !tx.Holds(rk.db, rk.key) || !lockFor(tx, rk, w) {
-			return false
+			return skip, false
 		}
 		if tx.LookupIn(rk.db, rk.key) == nil {
-			return true // nothing left for anyone
+			return skip, true // nothing left for anyone
 		}
 		served, claimed := c.serveWaiter(tx, w, rk.key)
 		if claimed && !served {
@@ -350,7 +354,7 @@ func (c *Client) serveDeferred() {
 		rk := c.deferredReady[0]
 		c.deferredReady = c.deferredReady[1:]
 		for {
-			w := c.srv.blocking.head(rk.db.Index(), rk.key, 0)
+			w := c.srv.blocking.head(rk.db.Index(), rk.key, rk.skip)
 			if w == nil {
 				break
 			}
@@ -360,11 +364,12 @@ func (c *Client) serveDeferred() {
 			waiterKeys(w, func(k []byte) bool { tx.KeyIn(w.DB, k); return true })
 			tx.Lock()
 			// Serve this waiter and any after it that the same locks cover.
-			done := c.serveKey(tx, rk, false)
+			skip, done := c.serveKey(tx, rk, rk.skip, false)
 			tx.Unlock() // may serve (or defer) keys the attempts fed
 			if done {
 				break
 			}
+			rk.skip = skip
 		}
 	}
 	c.deferredReady = nil

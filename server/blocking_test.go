@@ -532,19 +532,8 @@ func TestBlockDeferredShard(t *testing.T) {
 	srv := startServer(t)
 	admin := dial(t, srv)
 	c := dial(t, srv)
-	// Find a destination in another shard than the source.
 	st := srv.Store()
-	src, dst := "dsrc", ""
-	probe := store.NewTx(st)
-	for i := 0; dst == ""; i++ {
-		k := "ddst" + strconv.Itoa(i)
-		probe.LockKey(st.DB(0), []byte(src), true)
-		same := probe.Holds(st.DB(0), []byte(k))
-		probe.Unlock()
-		if !same {
-			dst = k
-		}
-	}
+	src, dst := "dsrc", keysInOtherShards(st, "ddst", 1, "dsrc")[0]
 	send(t, c, "BLMOVE", src, dst, "LEFT", "LEFT", "0")
 	waitBlocked(t, admin, 1)
 	hold := store.NewTx(st)
@@ -570,6 +559,73 @@ func TestBlockDeferredShard(t *testing.T) {
 	if r := admin.MustDo(t, "LRANGE", dst, "0", "-1"); r != bulkArr("v") {
 		t.Fatalf("dst %q", r)
 	}
+}
+
+// keysInOtherShards returns n keys (prefix + number) whose shards differ
+// from each other and from those of avoid, in database 0.
+func keysInOtherShards(st *store.Store, prefix string, n int, avoid ...string) []string {
+	tx := store.NewTx(st)
+	db := st.DB(0)
+	taken := append([]string(nil), avoid...)
+	var out []string
+	for i := 0; len(out) < n; i++ {
+		k := prefix + strconv.Itoa(i)
+		tx.Begin(db, true)
+		for _, a := range taken {
+			tx.Key([]byte(a))
+		}
+		tx.Lock()
+		clash := tx.Holds(db, []byte(k))
+		tx.Unlock()
+		if !clash {
+			out = append(out, k)
+			taken = append(taken, k)
+		}
+	}
+	return out
+}
+
+// TestBlockDeferredDecline: waiters deferred because their destinations'
+// shards were busy, which then decline the key (it became a string), are
+// each tried once: serving must move on, not retry the first forever.
+func TestBlockDeferredDecline(t *testing.T) {
+	srv := startServer(t)
+	st := srv.Store()
+	admin := dial(t, srv)
+	ks := keysInOtherShards(st, "dk", 4)
+	k, d1, d2, s := ks[0], ks[1], ks[2], ks[3]
+	a, b := dial(t, srv), dial(t, srv)
+	blockInOrder(t, admin, blocker{a, words("BLMOVE " + k + " " + d1 + " LEFT LEFT 0")},
+		blocker{b, words("BLMOVE " + k + " " + d2 + " LEFT LEFT 0")})
+	admin.MustDo(t, "SET", s, "str")
+	hold := store.NewTx(st)
+	hold.LockKey(st.DB(0), []byte(d1), true)
+	renamed := make(chan string, 1)
+	go func() {
+		r, _ := admin.Do("RENAME", s, k)
+		renamed <- r
+	}()
+	select {
+	case r := <-renamed:
+		hold.Unlock()
+		t.Fatalf("RENAME finished while a waiter's shard was held: %q", r)
+	case <-time.After(30 * time.Millisecond):
+	}
+	hold.Unlock()
+	select {
+	case r := <-renamed:
+		if r != "+OK\r\n" {
+			t.Fatalf("RENAME %q", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("RENAME never finished: serving the deferred key does not progress")
+	}
+	waitBlocked(t, admin, 2)
+	expectNoReply(t, a)
+	admin.MustDo(t, "DEL", k)
+	admin.MustDo(t, "RPUSH", k, "x", "y")
+	expectReply(t, a, bulk("x"))
+	expectReply(t, b, bulk("y"))
 }
 
 // TestBlockStress: producers and consumers (BLPOP, BRPOP, BLMPOP, BLMOVE

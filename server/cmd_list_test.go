@@ -224,3 +224,36 @@ func TestListWrongKinds(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkList runs list commands through the real dispatcher on an
+// in-process client (no network).
+func BenchmarkList(b *testing.B) {
+	srv := startServer(b)
+	c := strClient(b, srv)
+	for i := 0; i < 1000; i++ {
+		strDo(c, "RPUSH", "big", "element-"+strconv.Itoa(i))
+	}
+	strDo(c, "RPUSH", "q", "keeps the list alive")
+	for _, bc := range []struct {
+		name      string
+		cmd, undo []string
+	}{
+		{"LPUSH+LPOP", []string{"LPUSH", "q", "value-of-some-length"}, []string{"LPOP", "q"}},
+		{"RPUSH+RPOP", []string{"RPUSH", "q", "value-of-some-length"}, []string{"RPOP", "q"}},
+		{"LINDEX-mid", []string{"LINDEX", "big", "500"}, nil},
+		{"LRANGE-100", []string{"LRANGE", "big", "0", "99"}, nil},
+	} {
+		args := strArgs(bc.cmd...)
+		undo := strArgs(bc.undo...)
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.out = c.out[:0]
+				c.execute(args)
+				if len(undo) > 0 {
+					c.execute(undo)
+				}
+			}
+		})
+	}
+}
