@@ -74,6 +74,7 @@ func blockInOrder(t *testing.T, admin *resptest.Conn, bs ...blocker) {
 	}
 }
 
+// words splits a command line on spaces.
 func words(s string) []string { return strings.Fields(s) }
 
 // send writes a command without reading its reply.
