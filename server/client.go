@@ -36,6 +36,7 @@ type Client struct {
 	// command fed that have waiters, and keys to serve after unlocking.
 	waiter        atomic.Pointer[Waiter]
 	readyKeys     []readyKey
+	readyNext     int // readyKeys[readyNext:] are still to be served
 	deferredReady []readyKey
 	stop          chan struct{} // closed when the client must end (kill, shutdown)
 	async         *asyncOut     // output queue once others may write to c (output.go)

@@ -323,6 +323,7 @@ func renameGeneric(c *Client, args [][]byte, nx bool) {
 	if tx.Journaling() {
 		tx.Emit(keysRENAME, src, dst)
 	}
+	c.signalReady(c.db, dst) // clients blocked on dst may take from it
 	if nx {
 		c.WriteInt(1)
 	} else {
@@ -389,6 +390,7 @@ func cmdCopy(c *Client, args [][]byte) {
 		return
 	}
 	tx.CopyEntryTo(dstDB, dst, e)
+	c.signalReady(dstDB, dst)
 	if tx.Journaling() {
 		var stack [6][]byte
 		rec := append(stack[:0], keysCOPY, src, dst)
@@ -426,6 +428,7 @@ func cmdMove(c *Client, args [][]byte) {
 	if tx.Journaling() {
 		tx.Emit(keysMOVE, key, tx.Int(int64(dstDB.Index())))
 	}
+	c.signalReady(dstDB, key)
 	c.WriteInt(1)
 }
 

@@ -119,6 +119,7 @@ func cmdSwapdb(c *Client, args [][]byte) {
 	tx := c.tx
 	tx.LockAll(a, b)
 	tx.SwapLocked(a, b)
+	c.signalSwapped(a, b) // waiters of both databases see new data
 	if tx.Journaling() {
 		tx.EmitIn(c.db, cmdNameSWAPDB, tx.Int(int64(i)), tx.Int(int64(j)))
 	}

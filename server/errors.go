@@ -265,3 +265,15 @@ const (
 	errRandCountRange = "ERR value is out of range"
 	errLongRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
+
+// Errors of the list commands and CLIENT UNBLOCK.
+const (
+	errIndexOutOfRange   = "ERR index out of range"
+	errLposRankZero      = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
+	errLposCountNeg      = "ERR COUNT can't be negative"
+	errLposMaxlenNeg     = "ERR MAXLEN can't be negative"
+	errMpopNumkeys       = "ERR numkeys should be greater than 0"
+	errMpopCount         = "ERR count should be greater than 0"
+	errUnblockReason     = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+	errUnblockedByClient = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+)
