@@ -467,6 +467,9 @@ var commandInfoKnownDiffs = map[string]string{
 	"command": "7.0 lists subcommands in dict order",
 	"config":  "7.0 lists subcommands in dict order",
 	"object":  "7.0 lists subcommands in dict order",
+	// Redis 7.2 added WITHSCORE (arity -3).
+	"zrank":    "7.2's arity",
+	"zrevrank": "7.2's arity",
 }
 
 // TestCommandInfoMatchesRedis compares COMMAND INFO of every command in the

@@ -205,3 +205,26 @@ const (
 func errUnsupportedOption(opt []byte) string {
 	return string(appendTrunc([]byte("ERR Unsupported option "), opt, len(opt)))
 }
+
+// Errors of the sorted set commands.
+const (
+	errZaddXXNX        = "ERR XX and NX options at the same time are not compatible"
+	errZaddIncrPair    = "ERR INCR option supports a single increment-element pair"
+	errZsetNaN         = "ERR resulting score is not a number (NaN)"
+	errMinMaxNotFloat  = "ERR min or max is not a float"
+	errMinMaxNotLex    = "ERR min or max not valid string range item"
+	errZrangeLimit     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZrangeLexScores = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errWeightNotFloat  = "ERR weight value is not a float"
+	errLimitNegative   = "ERR LIMIT can't be negative"
+	errNumkeysPositive = "ERR numkeys should be greater than 0"
+	errCountGreater0   = "ERR count should be greater than 0"
+	errOutOfRange      = "ERR value is out of range"
+	errLongRange       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
+
+// errAtLeastOneKey is the reply of ZUNION and its relatives for a numkeys
+// below 1; name is the command's lower-case name.
+func errAtLeastOneKey(name string) string {
+	return "ERR at least 1 input key is needed for '" + name + "' command"
+}
