@@ -38,6 +38,7 @@ type Client struct {
 	readyKeys     []readyKey
 	deferredReady []readyKey
 	stop          chan struct{} // closed when the client must end (kill, shutdown)
+	async         *asyncOut     // output queue once others may write to c (output.go)
 	stopOnce      sync.Once
 
 	batchStart time.Time     // when the current batch of commands began
@@ -97,6 +98,7 @@ func (c *Client) serve() {
 	defer c.srv.wg.Done()
 	defer c.srv.removeClient(c)
 	defer c.conn.Close()
+	defer c.finishAsync()
 	c.beginBatch()
 	for {
 		for {
@@ -156,6 +158,9 @@ func (c *Client) serve() {
 // flush writes the pending replies; it reports false if the connection
 // failed.
 func (c *Client) flush() bool {
+	if c.async != nil {
+		return c.flushAsync()
+	}
 	if len(c.out) == 0 {
 		return true
 	}
@@ -180,6 +185,10 @@ func (c *Client) stopReading() {
 func (c *Client) kill() {
 	c.killed.Store(true)
 	c.stopReading()
+	// A writer stuck on a consumer that stopped reading must not keep the
+	// connection (and its goroutines) alive; a killed client gets no more
+	// output, as in Redis.
+	_ = c.conn.SetWriteDeadline(time.Now())
 }
 
 // execute looks a command up, checks it and runs it.

@@ -467,7 +467,13 @@ var commandInfoKnownDiffs = map[string]string{
 	"command": "7.0 lists subcommands in dict order",
 	"config":  "7.0 lists subcommands in dict order",
 	"object":  "7.0 lists subcommands in dict order",
-	// Redis 7.2 added WITHSCORE (arity -3).
+	"xgroup":  "7.0 lists subcommands in dict order",
+	"xinfo":   "7.0 lists subcommands in dict order",
+	"pubsub":  "7.0 lists subcommands in dict order",
+	"latency": "7.0 lists subcommands in dict order",
+	"slowlog": "7.0 lists subcommands in dict order",
+	"memory":  "7.0 lists subcommands in dict order",
+	// Redis 7.2 added ZRANK's and ZREVRANK's WITHSCORE (arity -3).
 	"zrank":    "7.2's arity",
 	"zrevrank": "7.2's arity",
 }

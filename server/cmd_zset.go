@@ -1023,7 +1023,7 @@ func cmdZrandmember(c *Client, args [][]byte) {
 			return
 		}
 		if l == math.MinInt64 {
-			c.WriteError(errLongRange)
+			c.WriteError(errCountRange)
 			return
 		}
 		ws := false
@@ -1235,15 +1235,15 @@ const (
 // member scores 1), or a missing key (empty).
 type zsrc struct {
 	z      store.ZSet
-	set    store.SetMembers
-	e      *store.Entry // identity: the same key given twice
+	e      *store.Entry // nil for a missing key; identity of a key given twice
+	isSet  bool
 	weight float64
 }
 
 func (s *zsrc) len() int {
 	switch {
-	case s.set != nil:
-		return s.set.Len()
+	case s.isSet:
+		return s.e.SetLen()
 	case s.e != nil:
 		return s.z.Len()
 	}
@@ -1252,20 +1252,25 @@ func (s *zsrc) len() int {
 
 func (s *zsrc) find(m []byte) (float64, bool) {
 	switch {
-	case s.set != nil:
-		return 1, s.set.Has(m)
+	case s.isSet:
+		return 1, s.e.SetHas(m)
 	case s.e != nil:
 		return s.z.Score(m)
 	}
 	return 0, false
 }
 
-// each calls fn for every member; a sorted set is walked from its highest
-// member down, as Redis does.
+// each calls fn for every member until it returns false; a sorted set is
+// walked from its highest member down, as Redis does.
 func (s *zsrc) each(fn func(m []byte, score float64) bool) {
 	switch {
-	case s.set != nil:
-		s.set.Each(func(m []byte) bool { return fn(m, 1) })
+	case s.isSet:
+		it := s.e.SetIter()
+		for m, ok := it.Next(); ok; m, ok = it.Next() {
+			if !fn(m, 1) {
+				return
+			}
+		}
 	case s.e != nil:
 		s.z.Descend(0, s.z.Len(), fn)
 	}
@@ -1393,12 +1398,7 @@ func zsetOpGeneric(c *Client, args [][]byte, dst []byte, numIdx int, op zsetOp, 
 		case store.KindZSet:
 			src[i].z, src[i].e = store.ZSetOf(e), e
 		case store.KindSet:
-			sm, isSet := e.Obj().(store.SetMembers)
-			if !isSet {
-				c.WriteError("ERR internal error: set value without members view")
-				return
-			}
-			src[i].set, src[i].e = sm, e
+			src[i].isSet, src[i].e = true, e
 		default:
 			c.WriteError(errWrongType)
 			return

@@ -201,6 +201,14 @@ const (
 	errLFUInUse    = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 )
 
+// Errors of the set commands (SINTERCARD's arguments, SRANDMEMBER's count).
+const (
+	errNumkeysPositive = "ERR numkeys should be greater than 0"
+	errNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
+	errLimitNegative   = "ERR LIMIT can't be negative"
+	errCountRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
+
 // errUnsupportedOption is EXPIRE's reply for an option it does not know.
 func errUnsupportedOption(opt []byte) string {
 	return string(appendTrunc([]byte("ERR Unsupported option "), opt, len(opt)))
@@ -216,11 +224,8 @@ const (
 	errZrangeLimit     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 	errZrangeLexScores = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
 	errWeightNotFloat  = "ERR weight value is not a float"
-	errLimitNegative   = "ERR LIMIT can't be negative"
-	errNumkeysPositive = "ERR numkeys should be greater than 0"
 	errCountGreater0   = "ERR count should be greater than 0"
 	errOutOfRange      = "ERR value is out of range"
-	errLongRange       = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 )
 
 // errAtLeastOneKey is the reply of ZUNION and its relatives for a numkeys

@@ -50,9 +50,11 @@ func init() {
 	registerRandGen("expire", 2, func(g *randCtx) randCmd {
 		// Long TTLs, or times in the past (which delete): never a TTL that
 		// could run out between the two servers' executions.
+		// No GT/LT: the same TTL set twice lands in the same millisecond on
+		// one server and not on the other, so the comparison is racy.
 		args := []string{g.Pick("EXPIRE", "PEXPIRE"), g.Key(), g.Pick("1000", "5000", "-1", "0")}
 		if g.Chance(0.3) {
-			args = append(args, g.Pick("NX", "XX", "GT", "LT"))
+			args = append(args, g.Pick("NX", "XX"))
 		}
 		return exact(args...)
 	})

@@ -72,6 +72,7 @@ type serverStats struct {
 	netInput            stripedInt
 	netOutput           stripedInt
 	totalErrorReplies   atomic.Int64
+	outputLimitKills    atomic.Int64 // clients closed for client-output-buffer-limit
 }
 
 // New builds a server from cfg; logs go to log. Call Start to listen.

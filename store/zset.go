@@ -657,17 +657,6 @@ func (z ZSet) Scan(cursor uint64, count int, fn func(member []byte, score float6
 	}
 }
 
-// SetMembers is what ZUNION, ZINTER and ZDIFF read from a plain set, whose
-// members count with score 1. The set kind's value implements it.
-type SetMembers interface {
-	// Len returns the number of members.
-	Len() int
-	// Has reports whether member is in the set.
-	Has(member []byte) bool
-	// Each calls fn for every member until it returns false.
-	Each(fn func(member []byte) bool)
-}
-
 // ---- parsing ----
 
 // isSpace is C's isspace in the "C" locale.
