@@ -1107,11 +1107,11 @@ func (z *zsetEditor) close(db *DB, e *Entry, before int64) bool {
 		}
 	}
 	s := &db.shards[db.shardIndex(e.hash)]
+	s.used.Add(e.size() - before)
 	if z.len() == 0 {
 		s.deleteLocked(e)
 		return true
 	}
-	s.used.Add(e.size() - before)
 	return false
 }
 
