@@ -81,7 +81,7 @@ func zslNodeSize(level int) int64 {
 	case 4:
 		return 128 // 120
 	}
-	return int64(roundAlloc(zslNodeBase) + roundAlloc(level*zslLinkSize))
+	return int64(allocSize(zslNodeBase) + allocSize(level*zslLinkSize))
 }
 
 func newZslNode(level int, score float64, ele string) *zslNode {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strconv"
 	"sync"
 	"unsafe"
@@ -109,7 +110,28 @@ func (z *zsetLP) Clone() any {
 }
 
 // MemoryUsage returns the bytes the blob occupies.
-func (z *zsetLP) MemoryUsage() int64 { return int64(roundAlloc(z.blobLen())) }
+func (z *zsetLP) MemoryUsage() int64 { return int64(allocSize(z.blobLen())) }
+
+// goSizeClasses are the Go allocator's size classes up to 32 KiB (from the
+// runtime's sizeclasses.go). roundAlloc's coarser steps overstate a blob of
+// a few hundred bytes by up to a third.
+var goSizeClasses = [...]uint16{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176,
+	192, 208, 224, 240, 256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768,
+	896, 1024, 1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096,
+	4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568,
+	14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768}
+
+// allocSize returns the bytes the Go allocator gives an n-byte object.
+func allocSize(n int) int {
+	switch {
+	case n == 0:
+		return 0
+	case n > 32768:
+		return (n + 8191) &^ 8191
+	}
+	i, _ := slices.BinarySearch(goSizeClasses[:], uint16(n))
+	return int(goSizeClasses[i])
+}
 
 // Encoding returns "skiplist" (OBJECT ENCODING).
 func (z *zsetSL) Encoding() string { return "skiplist" }
@@ -125,7 +147,7 @@ func (z *zsetSL) Clone() any {
 
 // MemoryUsage returns the bytes the set holds.
 func (z *zsetSL) MemoryUsage() int64 {
-	return zsetSLBase + z.mem + int64(8*len(z.dict.buckets)) + int64(roundAlloc(16*len(z.zsl.header.level)))
+	return zsetSLBase + z.mem + int64(allocSize(8*len(z.dict.buckets))) + int64(allocSize(16*cap(z.zsl.header.level)))
 }
 
 func newZsetSL() *zsetSL { return &zsetSL{zsl: newSkiplist()} }
@@ -133,7 +155,7 @@ func newZsetSL() *zsetSL { return &zsetSL{zsl: newSkiplist()} }
 // slElemSize is the accounted cost of one element with a node of level
 // lvl: its node, its member string and its dict entry.
 func slElemSize(lvl int, ele string) int64 {
-	return zslNodeSize(lvl) + int64(roundAlloc(len(ele))) + 48
+	return zslNodeSize(lvl) + int64(allocSize(len(ele))) + 48
 }
 
 // insert adds a member known to be absent.
@@ -178,23 +200,67 @@ func bstr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 func sbytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // ---- listpack body encoding ----
+//
+// A pair is a header byte, maybe a member length, the member bytes, maybe a
+// score. Integral scores below 2^53 (the common case) are stored as the
+// difference from the previous pair's score when that one is integral too
+// (from 0 for the first pair): the pairs are sorted, so the difference is
+// small and non-negative. Header h:
+//
+//	h < 0x80:          a short pair: member length h&15, score previous + h>>4
+//	0x80 <= h < 0xff:  member length h&0x7f, then the member, then a code
+//	h == 0xff:         uvarint member length, the member, then a code
+//
+// The code is a uvarint: even, the zigzag difference from the previous
+// integral score, shifted left by one; 1, followed by the 8 bytes of a
+// float64 (fractions, infinities, huge values). A 4-byte member whose score
+// is at most 7 above the previous one takes 5 bytes (Redis's listpack: 8).
 
-// lpAppendScore appends a score's code.
-func lpAppendScore(b []byte, s float64) []byte {
-	if s == math.Trunc(s) && s > -(1<<53) && s < 1<<53 {
-		i := int64(s) // -0 becomes 0, as in Redis's listpack
-		z := uint64(i<<1) ^ uint64(i>>63)
+const (
+	lpShortMaxLen   = 15
+	lpShortMaxDelta = 7
+	lpLongLen       = 0xff
+)
+
+// lpBase is the integer a pair's score is stored relative to, given the
+// previous pair's score: that score if it is a safe integer, else 0.
+func lpBase(prev float64) (int64, bool) {
+	if prev == math.Trunc(prev) && prev > -(1<<53) && prev < 1<<53 {
+		return int64(prev), true
+	}
+	return 0, false
+}
+
+// lpIsInt reports whether s is stored as an integer.
+func lpIsInt(s float64) bool { return s == math.Trunc(s) && s > -(1<<53) && s < 1<<53 }
+
+// lpAppendPair appends (member, s) encoded after a pair scoring prev (0 for
+// the first pair).
+func lpAppendPair(b, member []byte, s, prev float64) []byte {
+	base, _ := lpBase(prev)
+	if lpIsInt(s) {
+		d := int64(s) - base // -0 becomes 0, as in Redis's listpack
+		if d >= 0 && d <= lpShortMaxDelta && len(member) <= lpShortMaxLen {
+			b = append(b, byte(d<<4)|byte(len(member)))
+			return append(b, member...)
+		}
+		b = lpAppendMember(b, member)
+		z := uint64(d<<1) ^ uint64(d>>63)
 		return binary.AppendUvarint(b, z<<1)
 	}
+	b = lpAppendMember(b, member)
 	b = append(b, 1)
 	return binary.LittleEndian.AppendUint64(b, math.Float64bits(s))
 }
 
-// lpAppendPair appends one (member, score) pair.
-func lpAppendPair(b, member []byte, s float64) []byte {
-	b = binary.AppendUvarint(b, uint64(len(member)))
-	b = append(b, member...)
-	return lpAppendScore(b, s)
+func lpAppendMember(b, member []byte) []byte {
+	if len(member) < lpLongLen-0x80 {
+		b = append(b, 0x80|byte(len(member)))
+	} else {
+		b = append(b, lpLongLen)
+		b = binary.AppendUvarint(b, uint64(len(member)))
+	}
+	return append(b, member...)
 }
 
 // uvarint decodes a uvarint at b[off:] (fast path for one byte).
@@ -206,23 +272,47 @@ func uvarint(b []byte, off int) (uint64, int) {
 	return v, off + n
 }
 
-// lpPair decodes the pair at off, returning it and the next offset.
-func lpPair(b []byte, off int) (member []byte, score float64, next int) {
-	l, off := uvarint(b, off)
-	member = b[off : off+int(l) : off+int(l)]
-	off += int(l)
+// lpPair decodes the pair at off (following a pair scoring prev),
+// returning it and the next offset.
+func lpPair(b []byte, off int, prev float64) (member []byte, score float64, next int) {
+	h := b[off]
+	off++
+	if h < 0x80 {
+		l := int(h & 15)
+		base, _ := lpBase(prev)
+		return b[off : off+l : off+l], float64(base + int64(h>>4)), off + l
+	}
+	l := int(h & 0x7f)
+	if h == lpLongLen {
+		var v uint64
+		v, off = uvarint(b, off)
+		l = int(v)
+	}
+	member = b[off : off+l : off+l]
+	off += l
 	code, next := uvarint(b, off)
 	if code == 1 {
 		return member, math.Float64frombits(binary.LittleEndian.Uint64(b[next:])), next + 8
 	}
 	z := code >> 1
-	return member, float64(int64(z>>1) ^ -int64(z&1)), next
+	base, _ := lpBase(prev)
+	return member, float64(base + (int64(z>>1) ^ -int64(z&1))), next
 }
 
 // lpSkip returns the offset of the pair after the one at off.
 func lpSkip(b []byte, off int) int {
-	l, off := uvarint(b, off)
-	off += int(l)
+	h := b[off]
+	off++
+	if h < 0x80 {
+		return off + int(h&15)
+	}
+	l := int(h & 0x7f)
+	if h == lpLongLen {
+		var v uint64
+		v, off = uvarint(b, off)
+		l = int(v)
+	}
+	off += l
 	code, next := uvarint(b, off)
 	if code == 1 {
 		return next + 8
@@ -230,59 +320,93 @@ func lpSkip(b []byte, off int) int {
 	return next
 }
 
-// lpFind returns the offset and score of member, or off -1.
-func lpFind(b, member []byte) (int, float64) {
-	for off := 0; off < len(b); {
-		m, s, next := lpPair(b, off)
+// lpIter walks a body's pairs in order.
+type lpIter struct {
+	b    []byte
+	off  int
+	prev float64 // score of the pair before off
+}
+
+// next returns the pair at the iterator and moves past it.
+func (it *lpIter) next() (member []byte, score float64) {
+	member, score, it.off = lpPair(it.b, it.off, it.prev)
+	it.prev = score
+	return member, score
+}
+
+func (it *lpIter) done() bool { return it.off >= len(it.b) }
+
+// lpSeek returns an iterator at the pair of index i (i may be the count).
+func lpSeek(b []byte, i int) lpIter {
+	it := lpIter{b: b}
+	for ; i > 0; i-- {
+		it.next()
+	}
+	return it
+}
+
+// lpFind returns an iterator at member's pair and its score; ok is false
+// when member is absent.
+func lpFind(b, member []byte) (lpIter, float64, bool) {
+	it := lpIter{b: b}
+	for !it.done() {
+		at := it
+		m, s := it.next()
 		if bytes.Equal(m, member) {
-			return off, s
+			return at, s, true
 		}
-		off = next
 	}
-	return -1, 0
+	return it, 0, false
 }
 
-// lpInsertPos returns the offset where (score, member) belongs.
-func lpInsertPos(b, member []byte, score float64) int {
-	for off := 0; off < len(b); {
-		m, s, next := lpPair(b, off)
-		if s > score || (s == score && bytes.Compare(m, member) > 0) {
-			return off
-		}
-		off = next
+// lpReplace replaces body bytes [from, to) with the pairs in repl.
+func lpReplace(b []byte, from, to int, repl []byte) []byte {
+	grow := len(repl) - (to - from)
+	if grow > 0 {
+		old := len(b)
+		b = append(b, make([]byte, grow)...)
+		copy(b[to+grow:], b[to:old])
+	} else if grow < 0 {
+		copy(b[to+grow:], b[to:])
+		b = b[:len(b)+grow]
 	}
-	return len(b)
-}
-
-// lpInsert inserts (member, score) in order into body b (which may grow).
-func lpInsert(b, member []byte, score float64) []byte {
-	pos := lpInsertPos(b, member, score)
-	var tmp [binary.MaxVarintLen64*2 + 8]byte
-	head := binary.AppendUvarint(tmp[:0], uint64(len(member)))
-	sc := lpAppendScore(tmp[len(head):len(head)], score)
-	n := len(head) + len(member) + len(sc)
-	old := len(b)
-	b = append(b, make([]byte, n)...)
-	copy(b[pos+n:], b[pos:old])
-	copy(b[pos:], head)
-	copy(b[pos+len(head):], member)
-	copy(b[pos+len(head)+len(member):], sc)
+	copy(b[from:], repl)
 	return b
 }
 
-// lpDeleteRange removes body bytes [from, to).
-func lpDeleteRange(b []byte, from, to int) []byte {
-	return append(b[:from], b[to:]...)
+// lpDelete removes n pairs from at and re-encodes the pair after them
+// against the pair before.
+func lpDelete(b []byte, at lpIter, n int) []byte {
+	it := at
+	for ; n > 0; n-- {
+		it.next()
+	}
+	var tmp [160]byte
+	repl := tmp[:0]
+	end := it.off
+	if !it.done() {
+		m, s := it.next()
+		repl = lpAppendPair(repl, m, s, at.prev)
+		end = it.off
+	}
+	return lpReplace(b, at.off, end, repl)
 }
 
-// lpOffset returns the offset of the pair at index i (i may equal the
-// count, giving len(b)).
-func lpOffset(b []byte, i int) int {
-	off := 0
-	for ; i > 0; i-- {
-		off = lpSkip(b, off)
+// lpInsert inserts (member, score) in order into body b (which may grow),
+// re-encoding the pair after it.
+func lpInsert(b, member []byte, score float64) []byte {
+	it := lpIter{b: b}
+	for !it.done() {
+		at := it
+		m, s := it.next()
+		if s > score || (s == score && bytes.Compare(m, member) > 0) {
+			var tmp [160]byte
+			repl := lpAppendPair(tmp[:0], member, score, at.prev)
+			repl = lpAppendPair(repl, m, s, score)
+			return lpReplace(b, at.off, it.off, repl)
+		}
 	}
-	return off
+	return lpAppendPair(b, member, score, it.prev)
 }
 
 // emptyZsetLP is the listpack a new set starts as.
@@ -327,8 +451,8 @@ func (z ZSet) Score(member []byte) (float64, bool) {
 	if z.sl != nil {
 		return z.sl.dict.Get(member)
 	}
-	off, s := lpFind(z.lp, member)
-	return s, off >= 0
+	_, s, ok := lpFind(z.lp, member)
+	return s, ok
 }
 
 // Rank returns member's 0-based rank by ascending score, and its score.
@@ -340,13 +464,11 @@ func (z ZSet) Rank(member []byte) (int, float64, bool) {
 		}
 		return z.sl.zsl.rankOf(s, bstr(member)) - 1, s, true
 	}
-	i := 0
-	for off := 0; off < len(z.lp); i++ {
-		m, s, next := lpPair(z.lp, off)
-		if bytes.Equal(m, member) {
+	it := lpIter{b: z.lp}
+	for i := 0; !it.done(); i++ {
+		if m, s := it.next(); bytes.Equal(m, member) {
 			return i, s, true
 		}
-		off = next
 	}
 	return 0, 0, false
 }
@@ -357,8 +479,8 @@ func (z ZSet) At(i int) ([]byte, float64) {
 		x := z.sl.zsl.byRank(i + 1)
 		return sbytes(x.ele), x.score
 	}
-	m, s, _ := lpPair(z.lp, lpOffset(z.lp, i))
-	return m, s
+	it := lpSeek(z.lp, i)
+	return it.next()
 }
 
 // Ascend calls fn for the members of ascending ranks [lo, hi), in order,
@@ -377,13 +499,11 @@ func (z ZSet) Ascend(lo, hi int, fn func(member []byte, score float64) bool) {
 		}
 		return
 	}
-	off := lpOffset(z.lp, lo)
+	it := lpSeek(z.lp, lo)
 	for i := lo; i < hi; i++ {
-		m, s, next := lpPair(z.lp, off)
-		if !fn(m, s) {
+		if !fn(it.next()) {
 			return
 		}
-		off = next
 	}
 }
 
@@ -405,15 +525,19 @@ func (z ZSet) Descend(lo, hi int, fn func(member []byte, score float64) bool) {
 	}
 	// A listpack has no backward links: collect the offsets first (on
 	// the stack for sets within the default limits).
-	var stack [128]int
-	offs := stack[:0]
-	off := lpOffset(z.lp, lo)
-	for i := lo; i < hi; i++ {
-		offs = append(offs, off)
-		off = lpSkip(z.lp, off)
+	type pos struct {
+		off  int
+		prev float64
 	}
-	for i := len(offs) - 1; i >= 0; i-- {
-		m, s, _ := lpPair(z.lp, offs[i])
+	var stack [128]pos
+	at := stack[:0]
+	it := lpSeek(z.lp, lo)
+	for i := lo; i < hi; i++ {
+		at = append(at, pos{it.off, it.prev})
+		it.next()
+	}
+	for i := len(at) - 1; i >= 0; i-- {
+		m, s, _ := lpPair(z.lp, at[i].off, at[i].prev)
 		if !fn(m, s) {
 			return
 		}
@@ -456,15 +580,14 @@ func (z ZSet) ScoreSpan(r *ScoreRange) (lo, hi int) {
 		hi = z.sl.zsl.countWhile(func(x *zslNode) bool { return r.lteMax(x.score) })
 	} else {
 		i := 0
-		for off := 0; off < len(z.lp); i++ {
-			_, s, next := lpPair(z.lp, off)
+		for it := (lpIter{b: z.lp}); !it.done(); i++ {
+			_, s := it.next()
 			if !r.gteMin(s) {
 				lo = i + 1
 			}
 			if !r.lteMax(s) {
 				break
 			}
-			off = next
 		}
 		hi = i
 	}
@@ -545,13 +668,11 @@ func (z ZSet) LexFirst(r *LexRange) int {
 		m = sbytes(z.sl.zsl.byRank(i + 1).ele)
 	} else {
 		i = -1
-		for off, k := 0, 0; off < len(z.lp); k++ {
-			pm, _, next := lpPair(z.lp, off)
-			if r.gteMin(pm) {
+		for it, k := (lpIter{b: z.lp}), 0; !it.done(); k++ {
+			if pm, _ := it.next(); r.gteMin(pm) {
 				i, m = k, pm
 				break
 			}
-			off = next
 		}
 		if i < 0 {
 			return -1
@@ -964,10 +1085,9 @@ func openZSet(e *Entry) zsetEditor {
 // convert turns the working listpack into a skiplist.
 func (z *zsetEditor) convert() {
 	sl := newZsetSL()
-	for off := 0; off < len(z.lp); {
-		m, s, next := lpPair(z.lp, off)
+	for it := (lpIter{b: z.lp}); !it.done(); {
+		m, s := it.next()
 		sl.insert(s, string(m))
-		off = next
 	}
 	z.sl, z.conv, z.dirty = sl, true, true
 }
@@ -975,8 +1095,8 @@ func (z *zsetEditor) convert() {
 // add applies one member of a ZADD.
 func (z *zsetEditor) add(lim *Limits, f ZAddFlags, score float64, member []byte) (added, updated, nop bool, newScore float64, nan bool) {
 	if z.sl == nil {
-		off, cur := lpFind(z.lp, member)
-		if off >= 0 {
+		at, cur, found := lpFind(z.lp, member)
+		if found {
 			if f&ZAddNX != 0 {
 				return false, false, true, 0, false
 			}
@@ -990,7 +1110,7 @@ func (z *zsetEditor) add(lim *Limits, f ZAddFlags, score float64, member []byte)
 				return false, false, true, 0, false
 			}
 			if score != cur {
-				z.lp = lpDeleteRange(z.lp, off, lpSkip(z.lp, off))
+				z.lp = lpDelete(z.lp, at, 1)
 				z.lp = lpInsert(z.lp, member, score)
 				z.dirty = true
 				// The listpack cannot tell -0 from 0: like Redis's, it
@@ -1050,11 +1170,11 @@ func (z *zsetEditor) remove(member []byte) bool {
 		}
 		return false
 	}
-	off, _ := lpFind(z.lp, member)
-	if off < 0 {
+	at, _, found := lpFind(z.lp, member)
+	if !found {
 		return false
 	}
-	z.lp = lpDeleteRange(z.lp, off, lpSkip(z.lp, off))
+	z.lp = lpDelete(z.lp, at, 1)
 	z.n--
 	z.dirty = true
 	return true
@@ -1073,12 +1193,7 @@ func (z *zsetEditor) removeRanks(lo, hi int) {
 		})
 		return
 	}
-	from := lpOffset(z.lp, lo)
-	to := from
-	for i := lo; i < hi; i++ {
-		to = lpSkip(z.lp, to)
-	}
-	z.lp = lpDeleteRange(z.lp, from, to)
+	z.lp = lpDelete(z.lp, lpSeek(z.lp, lo), hi-lo)
 	z.n -= hi - lo
 }
 
@@ -1202,9 +1317,10 @@ func (tx *Tx) ZRemRanks(db *DB, e *Entry, lo, hi int) bool {
 // end up with: a listpack when the count and the longest member are within
 // the limits.
 type ZSetBuilder struct {
-	lp []byte
-	n  int
-	sl *zsetSL
+	lp   []byte
+	n    int
+	prev float64
+	sl   *zsetSL
 }
 
 // NewZSetBuilder starts a set of count members whose longest is maxLen
@@ -1224,7 +1340,8 @@ func (b *ZSetBuilder) Append(member []byte, score float64) {
 		b.sl.insert(score, string(member))
 		return
 	}
-	b.lp = lpAppendPair(b.lp, member, score)
+	b.lp = lpAppendPair(b.lp, member, score, b.prev)
+	b.prev = score
 	b.n++
 }
 

@@ -98,23 +98,83 @@ func TestParseLexRange(t *testing.T) {
 	}
 }
 
-// TestListpackScores checks the score codes round-trip, with -0 read back
-// as 0 as in Redis's listpack.
+// TestListpackScores checks that pairs round-trip whatever the previous
+// score, with -0 read back as 0 as in Redis's listpack, and the sizes of
+// the short and long forms.
 func TestListpackScores(t *testing.T) {
-	for _, s := range []float64{0, 1, -1, 19, 63, 64, -64, 1e6, 1 << 52, -(1 << 52), 1<<53 - 1,
-		1 << 53, 1 << 60, 0.1, -2.5, 1e300, 4e-320, math.Inf(1), math.Inf(-1), math.MaxFloat64} {
-		b := lpAppendPair(nil, []byte("m"), s)
-		m, got, next := lpPair(b, 0)
-		if string(m) != "m" || got != s || next != len(b) || lpSkip(b, 0) != len(b) {
-			t.Errorf("score %v: got %v (next %d of %d)", s, got, next, len(b))
+	scores := []float64{0, 1, -1, 7, 8, 19, 63, 64, -64, 1e6, 1 << 52, -(1 << 52), 1<<53 - 1,
+		1 << 53, 1 << 60, 0.1, -2.5, 1e300, 4e-320, math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.MaxFloat64}
+	members := [][]byte{nil, []byte("m"), []byte("fifteen-bytes!!"), []byte("sixteen-bytes!!!"),
+		bytes.Repeat([]byte("x"), 126), bytes.Repeat([]byte("y"), 127), bytes.Repeat([]byte("z"), 300)}
+	for _, prev := range scores {
+		for _, s := range scores {
+			for _, m := range members {
+				b := lpAppendPair([]byte{0xAA}, m, s, prev)
+				got, score, next := lpPair(b, 1, prev)
+				if !bytes.Equal(got, m) || score != s || next != len(b) || lpSkip(b, 1) != len(b) {
+					t.Fatalf("prev %v, score %v, member of %d bytes: got %v, %d bytes (next %d of %d)",
+						prev, s, len(m), score, len(got), next, len(b))
+				}
+			}
 		}
 	}
-	b := lpAppendPair(nil, nil, math.Copysign(0, -1))
-	if _, got, _ := lpPair(b, 0); got != 0 || math.Signbit(got) {
+	b := lpAppendPair(nil, []byte("m"), math.Copysign(0, -1), 0)
+	if _, got, _ := lpPair(b, 0, 0); got != 0 || math.Signbit(got) {
 		t.Errorf("-0 reads back as %v", got)
 	}
-	if n := len(lpAppendPair(nil, []byte("m:12"), 12)); n != 6 {
-		t.Errorf("a 4-byte member with score 12 takes %d bytes, want 6", n)
+	for _, c := range []struct {
+		m     string
+		s     float64
+		prev  float64
+		bytes int
+	}{
+		{"m:12", 12, 11, 5}, {"m:12", 12, 5, 5}, {"m:12", 12, 4, 6}, {"m:12", 12, 12.5, 6},
+		{"m:12", 4, 11, 6}, {"m:12", 0.5, 0, 14}, {"sixteen-bytes!!!", 1, 0, 18},
+		{"user:1", 1700000000123, 1700000000000, 9},
+	} {
+		if n := len(lpAppendPair(nil, []byte(c.m), c.s, c.prev)); n != c.bytes {
+			t.Errorf("%q scoring %v after %v takes %d bytes, want %d", c.m, c.s, c.prev, n, c.bytes)
+		}
+	}
+}
+
+// TestListpackEdits inserts and deletes pairs at every position of a body
+// and checks every pair still decodes (the pair after an edit is encoded
+// against a new predecessor).
+func TestListpackEdits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	scores := []float64{-3, 0, 1, 2, 3, 4, 9, 10, 10.5, 11, 100, 1e15, math.Inf(1)}
+	for round := 0; round < 300; round++ {
+		var body []byte
+		m := zmodel{}
+		for i := 0; i < 30; i++ {
+			name := []byte("k" + strconv.Itoa(rng.IntN(12)))
+			if rng.IntN(3) == 0 {
+				name = bytes.Repeat(name, 5)
+			}
+			if _, s, ok := lpFind(body, name); ok {
+				if rng.IntN(2) == 0 {
+					at, _, _ := lpFind(body, name)
+					body = lpDelete(body, at, 1)
+					delete(m, string(name))
+					continue
+				}
+				_ = s
+				at, _, _ := lpFind(body, name)
+				body = lpDelete(body, at, 1)
+			}
+			s := scores[rng.IntN(len(scores))]
+			body = lpInsert(body, name, s)
+			m[string(name)] = s
+			want := m.sorted()
+			it := lpIter{b: body}
+			for k := 0; !it.done(); k++ {
+				got, sc := it.next()
+				if k >= len(want) || string(got) != want[k] || sc != m[want[k]] {
+					t.Fatalf("round %d: pair %d is %q %v, want %q", round, k, got, sc, want)
+				}
+			}
+		}
 	}
 }
 
@@ -363,7 +423,7 @@ func entryAccounted(e *Entry) int64 {
 	}
 	switch o := e.obj.(type) {
 	case *zsetLP:
-		n += int64(roundAlloc(o.blobLen()))
+		n += int64(allocSize(o.blobLen()))
 	case *zsetSL:
 		n += o.MemoryUsage()
 	}
