@@ -32,7 +32,6 @@ import (
 var (
 	zwZADD            = []byte("ZADD")
 	zwZREM            = []byte("ZREM")
-	zwDEL             = []byte("DEL")
 	zwZREMRANGEBYRANK = []byte("ZREMRANGEBYRANK")
 )
 
@@ -232,19 +231,29 @@ opts:
 	}
 }
 
+// zsetLockWrite locks key for a command that changes an existing sorted
+// set and returns its entry; it replies 0 when the key is missing and
+// WRONGTYPE for another kind, returning nil. The caller unlocks c.tx.
+func zsetLockWrite(c *Client, key []byte) *store.Entry {
+	c.tx.LockKey(c.db, key, true)
+	e := c.tx.Lookup(key)
+	switch {
+	case e == nil:
+		c.WriteInt(0)
+	case e.Kind() != store.KindZSet:
+		c.WriteError(errWrongType)
+		return nil
+	}
+	return e
+}
+
 // ZREM key member [member ...]
 func cmdZrem(c *Client, args [][]byte) {
 	key := args[1]
 	tx := c.tx
-	tx.LockKey(c.db, key, true)
 	defer tx.Unlock()
-	e := tx.Lookup(key)
+	e := zsetLockWrite(c, key)
 	if e == nil {
-		c.WriteInt(0)
-		return
-	}
-	if e.Kind() != store.KindZSet {
-		c.WriteError(errWrongType)
 		return
 	}
 	j := newZjournal(tx, c.db, key, false)
@@ -356,31 +365,15 @@ func zrankGeneric(c *Client, args [][]byte, rev bool, name string) {
 }
 
 // ZCOUNT key min max
-func cmdZcount(c *Client, args [][]byte) {
-	r, ok := store.ParseScoreRange(args[2], args[3])
-	if !ok {
-		c.WriteError(errMinMaxNotFloat)
-		return
-	}
-	c.tx.LockKey(c.db, args[1], false)
-	defer c.tx.Unlock()
-	z, exists, ok := zsetLookup(c, args[1])
-	if !ok {
-		return
-	}
-	n := 0
-	if exists {
-		lo, hi := z.ScoreSpan(&r)
-		n = hi - lo
-	}
-	c.WriteInt(int64(n))
-}
+func cmdZcount(c *Client, args [][]byte) { zcountGeneric(c, args, zrangeScore) }
 
 // ZLEXCOUNT key min max
-func cmdZlexcount(c *Client, args [][]byte) {
-	r, ok := store.ParseLexRange(args[2], args[3])
+func cmdZlexcount(c *Client, args [][]byte) { zcountGeneric(c, args, zrangeLex) }
+
+// zcountGeneric is ZCOUNT and ZLEXCOUNT.
+func zcountGeneric(c *Client, args [][]byte, kind zrangeKind) {
+	r, ok := parseZrange(c, kind, args[2], args[3])
 	if !ok {
-		c.WriteError(errMinMaxNotLex)
 		return
 	}
 	c.tx.LockKey(c.db, args[1], false)
@@ -391,9 +384,8 @@ func cmdZlexcount(c *Client, args [][]byte) {
 	}
 	n := 0
 	if exists {
-		if first := z.LexFirst(&r); first >= 0 {
-			n = z.LexRun(first, &r, false)
-		}
+		lo, hi := r.span(z, 0, -1, false)
+		n = hi - lo
 	}
 	c.WriteInt(int64(n))
 }
@@ -501,32 +493,9 @@ func zrangeGeneric(c *Client, args [][]byte, keyIdx int, dst []byte, kind zrange
 	if rev && kind != zrangeRank {
 		minIdx, maxIdx = maxIdx, minIdx
 	}
-	var start, end int64
-	var sr store.ScoreRange
-	var lr store.LexRange
-	switch kind {
-	case zrangeRank:
-		var ok1, ok2 bool
-		start, ok1 = parseInt(args[minIdx])
-		if ok1 {
-			end, ok2 = parseInt(args[maxIdx])
-		}
-		if !ok1 || !ok2 {
-			c.WriteError(errNotInteger)
-			return
-		}
-	case zrangeScore:
-		var ok bool
-		if sr, ok = store.ParseScoreRange(args[minIdx], args[maxIdx]); !ok {
-			c.WriteError(errMinMaxNotFloat)
-			return
-		}
-	case zrangeLex:
-		var ok bool
-		if lr, ok = store.ParseLexRange(args[minIdx], args[maxIdx]); !ok {
-			c.WriteError(errMinMaxNotLex)
-			return
-		}
+	r, ok := parseZrange(c, kind, args[minIdx], args[maxIdx])
+	if !ok {
+		return
 	}
 
 	key := args[keyIdx]
@@ -540,21 +509,14 @@ func zrangeGeneric(c *Client, args [][]byte, keyIdx int, dst []byte, kind zrange
 		tx.LockKey(c.db, key, false)
 	}
 	defer tx.Unlock()
-	z, exists, ok := zsetLookup(c, key)
-	if !ok {
+	z, exists, found := zsetLookup(c, key)
+	if !found {
 		return
 	}
 	// The result is the ascending ranks [lo, hi), walked downwards if rev.
 	lo, hi := 0, 0
 	if exists {
-		switch kind {
-		case zrangeRank:
-			lo, hi = zrankSpan(z.Len(), start, end, rev)
-		case zrangeScore:
-			lo, hi = zscoreSpan(z, &sr, offset, limit, rev)
-		case zrangeLex:
-			lo, hi = zlexSpan(z, &lr, offset, limit, rev)
-		}
+		lo, hi = r.span(z, offset, limit, rev)
 	}
 	if dst != nil {
 		zstoreRange(c, dst, z, lo, hi)
@@ -570,6 +532,51 @@ func zrangeGeneric(c *Client, args [][]byte, keyIdx int, dst []byte, kind zrange
 	} else {
 		z.Ascend(lo, hi, emit)
 	}
+}
+
+// zrangeSpec is a parsed range: of indexes, scores or members.
+type zrangeSpec struct {
+	kind       zrangeKind
+	start, end int64
+	score      store.ScoreRange
+	lex        store.LexRange
+}
+
+// parseZrange parses a range's two bounds, replying with Redis's error and
+// returning false when they are invalid.
+func parseZrange(c *Client, kind zrangeKind, min, max []byte) (zrangeSpec, bool) {
+	r := zrangeSpec{kind: kind}
+	ok := true
+	switch kind {
+	case zrangeRank:
+		if r.start, ok = parseInt(min); ok {
+			r.end, ok = parseInt(max)
+		}
+		if !ok {
+			c.WriteError(errNotInteger)
+		}
+	case zrangeScore:
+		if r.score, ok = store.ParseScoreRange(min, max); !ok {
+			c.WriteError(errMinMaxNotFloat)
+		}
+	case zrangeLex:
+		if r.lex, ok = store.ParseLexRange(min, max); !ok {
+			c.WriteError(errMinMaxNotLex)
+		}
+	}
+	return r, ok
+}
+
+// span returns the ascending ranks [lo, hi) the range selects in z, after
+// LIMIT offset count (0, -1 for none); rev reads indexes from the top.
+func (r *zrangeSpec) span(z store.ZSet, offset, limit int64, rev bool) (lo, hi int) {
+	switch r.kind {
+	case zrangeScore:
+		return zscoreSpan(z, &r.score, offset, limit, rev)
+	case zrangeLex:
+		return zlexSpan(z, &r.lex, offset, limit, rev)
+	}
+	return zrankSpan(z.Len(), r.start, r.end, rev)
 }
 
 // zrankSpan turns ZRANGE's start and stop indexes into ascending ranks.
@@ -680,7 +687,7 @@ func zstoreResult(c *Client, dst []byte, b *store.ZSetBuilder) {
 		if existed {
 			tx.Delete(dst)
 			if tx.Journaling() {
-				tx.Emit(zwDEL, dst)
+				tx.Emit(keysDEL, dst)
 			}
 		}
 		c.WriteInt(0)
@@ -689,7 +696,7 @@ func zstoreResult(c *Client, dst []byte, b *store.ZSetBuilder) {
 	e := tx.PutIn(c.db, dst, store.KindZSet, nil, b.Value(), 0)
 	if tx.Journaling() {
 		if existed {
-			tx.Emit(zwDEL, dst)
+			tx.Emit(keysDEL, dst)
 		}
 		j := newZjournal(tx, c.db, dst, true)
 		z := store.ZSetOf(e)
@@ -714,58 +721,18 @@ func cmdZremrangebylex(c *Client, args [][]byte) { zremrangeGeneric(c, args, zra
 
 // zremrangeGeneric is the ZREMRANGEBY* commands.
 func zremrangeGeneric(c *Client, args [][]byte, kind zrangeKind) {
-	var start, end int64
-	var sr store.ScoreRange
-	var lr store.LexRange
-	switch kind {
-	case zrangeRank:
-		var ok1, ok2 bool
-		start, ok1 = parseInt(args[2])
-		if ok1 {
-			end, ok2 = parseInt(args[3])
-		}
-		if !ok1 || !ok2 {
-			c.WriteError(errNotInteger)
-			return
-		}
-	case zrangeScore:
-		var ok bool
-		if sr, ok = store.ParseScoreRange(args[2], args[3]); !ok {
-			c.WriteError(errMinMaxNotFloat)
-			return
-		}
-	case zrangeLex:
-		var ok bool
-		if lr, ok = store.ParseLexRange(args[2], args[3]); !ok {
-			c.WriteError(errMinMaxNotLex)
-			return
-		}
+	r, ok := parseZrange(c, kind, args[2], args[3])
+	if !ok {
+		return
 	}
 	key := args[1]
 	tx := c.tx
-	tx.LockKey(c.db, key, true)
 	defer tx.Unlock()
-	e := tx.Lookup(key)
+	e := zsetLockWrite(c, key)
 	if e == nil {
-		c.WriteInt(0)
 		return
 	}
-	if e.Kind() != store.KindZSet {
-		c.WriteError(errWrongType)
-		return
-	}
-	z := store.ZSetOf(e)
-	var lo, hi int
-	switch kind {
-	case zrangeRank:
-		lo, hi = zrankSpan(z.Len(), start, end, false)
-	case zrangeScore:
-		lo, hi = z.ScoreSpan(&sr)
-	case zrangeLex:
-		if first := z.LexFirst(&lr); first >= 0 {
-			lo, hi = first, first+z.LexRun(first, &lr, false)
-		}
-	}
+	lo, hi := r.span(store.ZSetOf(e), 0, -1, false)
 	if hi > lo {
 		if tx.Journaling() {
 			tx.Emit(zwZREMRANGEBYRANK, key, tx.Int(int64(lo)), tx.Int(int64(hi-1)))
@@ -1178,38 +1145,13 @@ func cmdZscan(c *Client, args [][]byte) {
 		c.WriteArray(0)
 		return
 	}
-	count := int64(scanDefaultCount)
-	var pat []byte
-	for i := 3; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			c.WriteError(errSyntax)
-			return
-		}
-		switch a, v := args[i], args[i+1]; {
-		case eqFold(a, "count"):
-			n, ok := parseInt(v)
-			if !ok {
-				c.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.WriteError(errSyntax)
-				return
-			}
-			count = n
-		case eqFold(a, "match"):
-			pat = v
-			if len(v) == 1 && v[0] == '*' {
-				pat = nil
-			}
-		default:
-			c.WriteError(errSyntax)
-			return
-		}
+	count, pat, _, ok := parseScanOptions(c, args, 3, false)
+	if !ok {
+		return
 	}
 	var items keyList
 	var sbuf [32]byte
-	next := z.Scan(cursor, int(min(count, math.MaxInt32)), func(m []byte, s float64) {
+	next := z.Scan(cursor, count, func(m []byte, s float64) {
 		if pat != nil && !globMatch(pat, m, false) {
 			return
 		}

@@ -360,30 +360,12 @@ func TestZrandmemberHugeCount(t *testing.T) {
 		if err := s.Write(resptest.Encode(args...)); err != nil {
 			t.Fatal(err)
 		}
-		buf := make([]byte, 64*1024)
-		read := 0
-		for read < 4<<20 {
-			_ = s.NetConn().SetReadDeadline(time.Now().Add(10 * time.Second))
-			n, err := s.NetConn().Read(buf)
-			if err != nil {
-				t.Fatalf("after %d bytes: %v", read, err)
-			}
-			if read == 0 && !strings.HasPrefix(string(buf[:n]), prefix) {
-				t.Fatalf("reply starts %q", buf[:min(n, 40)])
-			}
-			read += n
-		}
+		readStreamed(t, s, prefix, 4<<20)
 		if got := c.MustDo(t, "ZADD", "h", "4", "d"+strconv.FormatBool(withScores)); got != ":1\r\n" {
 			t.Fatalf("ZADD during the stream: %q", got)
 		}
 		s.Close()
-		checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-			info := c.MustDo(t, "INFO", "clients")
-			if !strings.Contains(info, "connected_clients:1\r\n") {
-				return fmt.Errorf("streaming client still connected")
-			}
-			return nil
-		})
+		waitConnected(t, c, 1)
 	}
 }
 
@@ -464,12 +446,7 @@ func TestZsetMemoryAccounting(t *testing.T) {
 			c.MustDo(t, "ZINCRBY", key(), "1.5", member())
 		}
 	}
-	db := srv.Store().DB(0)
-	var sum int64
-	db.Each(func(e *store.Entry) bool { sum += e.Size(); return true })
-	if used := srv.Store().UsedMemory(); used != sum || used == 0 {
-		t.Fatalf("used_memory %d, entries %d", used, sum)
-	}
+	checkUsedMemory(t, srv)
 	for i := 0; i < 5; i++ {
 		c.MustDo(t, "ZREMRANGEBYRANK", "k"+strconv.Itoa(i), "0", "-1")
 	}
@@ -490,20 +467,7 @@ func TestZscanSkiplist(t *testing.T) {
 	}
 	c.MustDo(t, args...)
 	seen := map[string]bool{}
-	cursor := "0"
-	for calls := 0; ; calls++ {
-		v, err := resptest.Parse(c.MustDo(t, "ZSCAN", "h", cursor, "COUNT", "7"))
-		if err != nil || len(v.Elems) != 2 || len(v.Elems[1].Elems)%2 != 0 {
-			t.Fatalf("ZSCAN reply: %v %v", v, err)
-		}
-		cursor = v.Elems[0].Str
-		for i := 0; i < len(v.Elems[1].Elems); i += 2 {
-			m, s := v.Elems[1].Elems[i].Str, v.Elems[1].Elems[i+1].Str
-			if strings.HasPrefix(m, "stable") && m[len("stable"):] != s {
-				t.Fatalf("%s scores %s", m, s)
-			}
-			seen[m] = true
-		}
+	for _, v := range scanChurning(t, c, "ZSCAN", "h", func(calls int) {
 		churn := []string{"ZADD", "h"}
 		if calls%2 == 1 {
 			churn = []string{"ZREM", "h"}
@@ -515,8 +479,16 @@ func TestZscanSkiplist(t *testing.T) {
 			churn = append(churn, "churn"+strconv.Itoa(i))
 		}
 		c.MustDo(t, churn...)
-		if cursor == "0" || calls > 10000 {
-			break
+	}) {
+		if len(v.Elems)%2 != 0 {
+			t.Fatalf("odd ZSCAN reply: %v", v)
+		}
+		for i := 0; i < len(v.Elems); i += 2 {
+			m, s := v.Elems[i].Str, v.Elems[i+1].Str
+			if strings.HasPrefix(m, "stable") && m[len("stable"):] != s {
+				t.Fatalf("%s scores %s", m, s)
+			}
+			seen[m] = true
 		}
 	}
 	for i := 0; i < 1000; i++ {
@@ -542,23 +514,14 @@ func TestZsetZeroAlloc(t *testing.T) {
 		if key == "sl" {
 			m = "m7"
 		}
-		for _, cmd := range [][]string{
+		checkZeroAlloc(t, c, [][]string{
 			{"ZSCORE", key, m}, {"ZMSCORE", key, m, "x"}, {"ZCARD", key}, {"ZRANK", key, m},
 			{"ZREVRANK", key, m, "WITHSCORE"}, {"ZCOUNT", key, "(1", "+inf"}, {"ZLEXCOUNT", key, "-", "+"},
 			{"ZRANGE", key, "0", "2", "WITHSCORES"}, {"ZRANGE", key, "0", "2", "REV"},
 			{"ZRANGEBYSCORE", key, "-inf", "2", "LIMIT", "0", "2"}, {"ZRANGE", key, "[a", "+", "BYLEX", "LIMIT", "0", "3"},
 			{"ZADD", key, "2", m}, {"ZADD", key, "XX", "1", "nope"}, {"ZREM", key, "nope"},
 			{"ZRANDMEMBER", key}, {"ZSCAN", "nokey", "0"}, {"ZCARD", "nokey"},
-		} {
-			args := strArgs(cmd...)
-			allocs := testing.AllocsPerRun(100, func() {
-				c.out = c.out[:0]
-				c.execute(args)
-			})
-			if allocs != 0 {
-				t.Errorf("%q: %.1f allocs per call, reply %q", cmd, allocs, c.out)
-			}
-		}
+		})
 	}
 }
 

@@ -644,18 +644,25 @@ func (r *LexRange) empty() bool {
 	return c > 0 || (c == 0 && (r.MinEx || r.MaxEx))
 }
 
+// mayHaveLex is Redis's quick test before a lexicographic range search:
+// the range is not empty, the last member is >= min and the first <= max.
+func (z ZSet) mayHaveLex(r *LexRange) bool {
+	n := z.Len()
+	if n == 0 || r.empty() {
+		return false
+	}
+	last, _ := z.At(n - 1)
+	first, _ := z.At(0)
+	return r.gteMin(last) && r.lteMax(first)
+}
+
 // LexFirst returns the ascending rank where a forward lexicographic range
 // starts, or -1. Like Redis, it assumes members are ordered as their
 // scores are (all scores equal); otherwise it finds what Redis's listpack
 // scan finds: the first member >= min, if it is <= max.
 func (z ZSet) LexFirst(r *LexRange) int {
 	n := z.Len()
-	if n == 0 || r.empty() {
-		return -1
-	}
-	last, _ := z.At(n - 1)
-	first, _ := z.At(0)
-	if !r.gteMin(last) || !r.lteMax(first) {
+	if !z.mayHaveLex(r) {
 		return -1
 	}
 	var i int
@@ -688,12 +695,7 @@ func (z ZSet) LexFirst(r *LexRange) int {
 // starts (its highest member), or -1.
 func (z ZSet) LexLast(r *LexRange) int {
 	n := z.Len()
-	if n == 0 || r.empty() {
-		return -1
-	}
-	last, _ := z.At(n - 1)
-	first, _ := z.At(0)
-	if !r.gteMin(last) || !r.lteMax(first) {
+	if !z.mayHaveLex(r) {
 		return -1
 	}
 	i := -1
@@ -813,43 +815,35 @@ func scanStrtod(b []byte) (n int, nan bool) {
 		}
 		return j, true
 	}
-	hex := len(rest) >= 2 && rest[0] == '0' && (rest[1] == 'x' || rest[1] == 'X')
-	if hex {
-		j := i + 2
-		digits := 0
-		for j < len(b) && isHex(b[j]) {
-			j++
-			digits++
-		}
-		if j < len(b) && b[j] == '.' {
-			j++
-			for j < len(b) && isHex(b[j]) {
-				j++
-				digits++
-			}
-		}
+	if len(rest) >= 2 && rest[0] == '0' && (rest[1]|0x20) == 'x' {
+		j, digits := scanMantissa(b, i+2, isHex)
 		if digits == 0 {
 			return i + 1, false // just the "0"
 		}
 		return expPart(b, j, 'p'), false
 	}
-	j := i
-	digits := 0
-	for j < len(b) && isDigit(b[j]) {
+	j, digits := scanMantissa(b, i, isDigit)
+	if digits == 0 {
+		return 0, false
+	}
+	return expPart(b, j, 'e'), false
+}
+
+// scanMantissa scans digits, an optional point and more digits from
+// b[j:], returning where they end and how many digits there were.
+func scanMantissa(b []byte, j int, digit func(byte) bool) (end, digits int) {
+	for j < len(b) && digit(b[j]) {
 		j++
 		digits++
 	}
 	if j < len(b) && b[j] == '.' {
 		j++
-		for j < len(b) && isDigit(b[j]) {
+		for j < len(b) && digit(b[j]) {
 			j++
 			digits++
 		}
 	}
-	if digits == 0 {
-		return 0, false
-	}
-	return expPart(b, j, 'e'), false
+	return j, digits
 }
 
 // expPart extends a mantissa ending at j with an exponent introduced by
@@ -1092,73 +1086,75 @@ func (z *zsetEditor) convert() {
 	z.sl, z.conv, z.dirty = sl, true, true
 }
 
-// add applies one member of a ZADD.
-func (z *zsetEditor) add(lim *Limits, f ZAddFlags, score float64, member []byte) (added, updated, nop bool, newScore float64, nan bool) {
-	if z.sl == nil {
-		at, cur, found := lpFind(z.lp, member)
-		if found {
-			if f&ZAddNX != 0 {
-				return false, false, true, 0, false
-			}
-			if f&ZAddIncr != 0 {
-				score += cur
-				if math.IsNaN(score) {
-					return false, false, false, 0, true
-				}
-			}
-			if (f&ZAddLT != 0 && score >= cur) || (f&ZAddGT != 0 && score <= cur) {
-				return false, false, true, 0, false
-			}
-			if score != cur {
-				z.lp = lpDelete(z.lp, at, 1)
-				z.lp = lpInsert(z.lp, member, score)
-				z.dirty = true
-				// The listpack cannot tell -0 from 0: like Redis's, it
-				// reads a moved score back through its encoding.
-				return false, true, false, score, false
-			}
-			return false, false, false, score, false
-		}
-		if f&ZAddXX != 0 {
-			return false, false, true, 0, false
-		}
-		if int64(z.n+1) > lim.ZsetMaxListpackEntries.Load() || int64(len(member)) > lim.ZsetMaxListpackValue.Load() {
-			z.convert()
-		} else {
-			z.lp = lpInsert(z.lp, member, score)
-			z.n++
-			z.dirty = true
-			return true, false, false, score, false
+// zaddOutcome is what ZADD did to one member.
+type zaddOutcome uint8
+
+const (
+	zaddNop     zaddOutcome = iota // skipped by NX, XX, GT or LT
+	zaddSame                       // processed, score unchanged
+	zaddUpdated                    // score changed
+	zaddAdded                      // new member
+	zaddNaN                        // the increment made NaN: nothing changed
+)
+
+// zaddScore decides ZADD's new score for a member scoring cur.
+func zaddScore(f ZAddFlags, score, cur float64) (float64, zaddOutcome) {
+	if f&ZAddNX != 0 {
+		return 0, zaddNop
+	}
+	if f&ZAddIncr != 0 {
+		score += cur
+		if math.IsNaN(score) {
+			return 0, zaddNaN
 		}
 	}
-	cur, ok := z.sl.dict.Get(member)
-	if ok {
-		if f&ZAddNX != 0 {
-			return false, false, true, 0, false
-		}
-		if f&ZAddIncr != 0 {
-			score += cur
-			if math.IsNaN(score) {
-				return false, false, false, 0, true
+	if (f&ZAddLT != 0 && score >= cur) || (f&ZAddGT != 0 && score <= cur) {
+		return 0, zaddNop
+	}
+	if score == cur {
+		return score, zaddSame
+	}
+	return score, zaddUpdated
+}
+
+// add applies one member of a ZADD and returns the member's new score.
+func (z *zsetEditor) add(lim *Limits, f ZAddFlags, score float64, member []byte) (float64, zaddOutcome) {
+	var at lpIter
+	var cur float64
+	var found bool
+	if z.sl == nil {
+		at, cur, found = lpFind(z.lp, member)
+	} else {
+		cur, found = z.sl.dict.Get(member)
+	}
+	if found {
+		next, out := zaddScore(f, score, cur)
+		if out == zaddUpdated {
+			z.dirty = true
+			if z.sl == nil {
+				z.lp = lpDelete(z.lp, at, 1)
+				z.lp = lpInsert(z.lp, member, next)
+			} else {
+				z.sl.zsl.updateScore(cur, bstr(member), next)
+				*z.sl.dict.Ptr(member) = next
 			}
 		}
-		if (f&ZAddLT != 0 && score >= cur) || (f&ZAddGT != 0 && score <= cur) {
-			return false, false, true, 0, false
-		}
-		if score != cur {
-			z.sl.zsl.updateScore(cur, bstr(member), score)
-			*z.sl.dict.Ptr(member) = score
-			z.dirty = true
-			return false, true, false, score, false
-		}
-		return false, false, false, score, false
+		return next, out
 	}
 	if f&ZAddXX != 0 {
-		return false, false, true, 0, false
+		return 0, zaddNop
 	}
-	z.sl.insert(score, string(member))
+	if z.sl == nil && (int64(z.n+1) > lim.ZsetMaxListpackEntries.Load() || int64(len(member)) > lim.ZsetMaxListpackValue.Load()) {
+		z.convert()
+	}
+	if z.sl == nil {
+		z.lp = lpInsert(z.lp, member, score)
+		z.n++
+	} else {
+		z.sl.insert(score, string(member))
+	}
 	z.dirty = true
-	return true, false, false, score, false
+	return score, zaddAdded
 }
 
 // remove deletes member.
@@ -1257,22 +1253,23 @@ func (tx *Tx) ZAdd(db *DB, e *Entry, f ZAddFlags, pairs [][]byte, changed func(m
 	for i := 0; i+1 < len(pairs); i += 2 {
 		score, _ := ParseScore(pairs[i])
 		m := pairs[i+1]
-		added, updated, nop, s, nan := z.add(lim, f, score, m)
-		if nan {
+		s, out := z.add(lim, f, score, m)
+		switch out {
+		case zaddNaN:
 			res.NaN = true
-			break
-		}
-		if added {
+		case zaddAdded:
 			res.Added++
-		}
-		if updated {
+		case zaddUpdated:
 			res.Updated++
 		}
-		if !nop {
+		if out == zaddNaN {
+			break
+		}
+		if out != zaddNop {
 			res.Processed++
 			res.Score = s
 		}
-		if (added || updated) && changed != nil {
+		if (out == zaddAdded || out == zaddUpdated) && changed != nil {
 			changed(m, s)
 		}
 	}
