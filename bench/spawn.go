@@ -178,7 +178,7 @@ func SpawnRedis(bin, dir string, s ServerSettings) (*Target, error) {
 
 // SpawnEmber starts the ember binary at bin.
 func SpawnEmber(bin, dir string, s ServerSettings) (*Target, error) {
-	return spawnServer("ember", bin, dir, nil, s)
+	return spawnServer("ember", bin, dir, []string{"--admin-port", "0"}, s)
 }
 
 // emberModule is the module path that marks ember's repository.

@@ -275,6 +275,8 @@ func (c *Client) block(tx *store.Tx, w *Waiter, timeout time.Duration) {
 		defer t.Stop()
 		timer = t.C
 	}
+	waitStart := time.Now()
+	defer func() { c.blockedFor += time.Since(waitStart) }()
 	select {
 	case <-w.done:
 	case <-timer:

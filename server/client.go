@@ -43,6 +43,7 @@ type Client struct {
 
 	batchStart time.Time     // when the current batch of commands began
 	mark       time.Duration // end of the last command since batchStart; <0: none
+	blockedFor time.Duration // time the current command spent blocked (not counted)
 
 	created time.Time
 	laddr   string
@@ -60,6 +61,7 @@ type Client struct {
 	noEvict  atomic.Bool
 	noTouch  atomic.Bool
 	killed   atomic.Bool
+	monitor  atomic.Bool // in the MONITOR set (monitor.go)
 	qbufSize atomic.Int64
 	obufSize atomic.Int64
 }
@@ -217,6 +219,11 @@ func (c *Client) execute(args [][]byte) {
 		cmd.stats.reject(int(c.id))
 		return
 	}
+	if c.monitor.Load() && cmd.Flags&(FlagWrite|FlagReadonly|FlagMayReplicate) != 0 {
+		c.WriteError(errMonitorKeyspace)
+		cmd.stats.reject(int(c.id))
+		return
+	}
 	c.call(cmd, args)
 }
 
@@ -237,9 +244,13 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 	}
 	end := time.Since(c.batchStart)
 	c.mark = end
-	cmd.stats.call(int(c.id), (end - start).Microseconds(), c.errors != errs)
+	// Like Redis, a blocking command's time blocked is not its duration.
+	usec := (end - start - c.blockedFor).Microseconds()
+	c.blockedFor = 0
+	cmd.stats.call(int(c.id), usec, c.errors != errs)
 	c.srv.stats.commandsProcessed.Add(int(c.id), 1)
 	c.lastCmd.Store(cmd)
+	c.srv.observe(c, cmd, args, usec) // histograms, slow log, MONITOR (slowlog.go)
 }
 
 // beginBatch starts the clock of a batch of commands read together.

@@ -194,6 +194,7 @@ func cmdHello(c *Client, args [][]byte) {
 
 // RESET
 func cmdReset(c *Client, args [][]byte) {
+	c.stopMonitoring()
 	c.selectDB(0)
 	c.mu.Lock()
 	c.resp3 = false
@@ -328,6 +329,9 @@ func (c *Client) fd() int64 {
 // clientFlags are CLIENT LIST's flags letters, in Redis's order.
 func (c *Client) clientFlags(self *Client) string {
 	var f []byte
+	if c.monitor.Load() {
+		f = append(f, 'O')
+	}
 	if c.waiter.Load() != nil {
 		f = append(f, 'b')
 	}

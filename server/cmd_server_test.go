@@ -122,7 +122,8 @@ func TestInfoSections(t *testing.T) {
 		return hs
 	}
 	def := []string{"Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules", "Errorstats", "Cluster", "Keyspace"}
-	all := []string{"Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules", "Commandstats", "Errorstats", "Cluster", "Keyspace"}
+	withCmds := []string{"Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules", "Commandstats", "Errorstats", "Cluster", "Keyspace"}
+	all := []string{"Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU", "Modules", "Commandstats", "Errorstats", "Latencystats", "Cluster", "Keyspace"}
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -134,7 +135,8 @@ func TestInfoSections(t *testing.T) {
 		{[]string{"everything"}, all},
 		{[]string{"keyspace", "server"}, []string{"Server", "Keyspace"}},
 		{[]string{"commandstats", "cpu", "nosuch"}, []string{"CPU", "Commandstats"}},
-		{[]string{"default", "commandstats"}, all},
+		{[]string{"default", "commandstats"}, withCmds},
+		{[]string{"latencystats", "server"}, []string{"Server", "Latencystats"}},
 		{[]string{"nosuch"}, nil},
 	} {
 		got := headers(c.MustDo(t, append([]string{"INFO"}, tc.args...)...))

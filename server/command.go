@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"sync/atomic"
 )
 
 // Commands are data. Each command is declared once, in commands.go, as a
@@ -158,6 +159,7 @@ type Command struct {
 	subs        map[string]*Command
 
 	stats cmdStats
+	lat   atomic.Pointer[latencyHist] // allocated on the first call (latency.go)
 }
 
 // FullName is the name Redis uses in errors and stats ("client|setname").

@@ -78,6 +78,10 @@ func params() map[string]*param {
 					set(s.store.Limits(), n)
 				}
 			}
+			if apply, ok := opsParams[p.name]; ok {
+				p.compat = false
+				p.apply = apply
+			}
 		}
 		paramByName = make(map[string]*param)
 		for _, p := range paramList {
@@ -120,6 +124,7 @@ func emberParams() []*param {
 		{name: "dir", kind: kindSpecial, def: ".", protected: true, norm: func(v string) (string, error) { return v, nil }, apply: func(s *Server, v string) { _ = os.Chdir(v) }},
 		{name: "protected-mode", kind: kindBool, def: "yes"},
 		{name: "proto-max-bulk-len", kind: kindMem, def: "536870912", min: 1024 * 1024, max: llongMax},
+		{name: "hll-sparse-max-bytes", kind: kindMem, def: "3000", min: 0, max: llongMax},
 		{name: "client-query-buffer-limit", kind: kindMem, def: "1073741824", min: 1024 * 1024, max: maxInt},
 		{name: "maxmemory", kind: kindMem, def: "0", min: 0, max: maxInt, apply: func(s *Server, v string) { s.applyMaxmemory() }},
 		{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}},
@@ -130,6 +135,7 @@ func emberParams() []*param {
 		}},
 		{name: "unixsocket", kind: kindString, def: "", immutable: true},
 		{name: "unixsocketperm", kind: kindSpecial, def: "0", immutable: true, norm: normOctal},
+		{name: "admin-port", kind: kindInt, def: "9121", min: 0, max: 65535, immutable: true},
 	}
 }
 
@@ -203,7 +209,6 @@ enable-module-command enum no,yes,local no imm
 enable-protected-configs enum no,yes,local no imm
 hash-max-listpack-entries int 0 L 512 alias=hash-max-ziplist-entries
 hash-max-listpack-value mem 0 L 64 alias=hash-max-ziplist-value
-hll-sparse-max-bytes mem 0 L 3000
 ignore-warnings str -
 io-threads int 1 128 1 imm
 io-threads-do-reads bool no imm
@@ -871,32 +876,7 @@ var multiWord = map[string]bool{
 
 // reprArg quotes a command-line argument the way Redis's sdscatrepr does
 // when it turns "--name value" options into config lines.
-func reprArg(s string) string {
-	b := []byte{'"'}
-	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\', '"':
-			b = append(b, '\\', ch)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\r':
-			b = append(b, `\r`...)
-		case '\t':
-			b = append(b, `\t`...)
-		case '\a':
-			b = append(b, `\a`...)
-		case '\b':
-			b = append(b, `\b`...)
-		default:
-			if ch < ' ' || ch > '~' {
-				b = append(b, fmt.Sprintf(`\x%02x`, ch)...)
-			} else {
-				b = append(b, ch)
-			}
-		}
-	}
-	return string(append(b, '"'))
-}
+func reprArg(s string) string { return string(appendRepr(nil, []byte(s))) }
 
 // LoadConfig builds a Config from an optional redis.conf-style file and
 // command-line arguments ("--port 7000 --save ”" ...), applied after the

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"errors"
+	"strings"
 
 	"github.com/embercache/ember/store"
 )
@@ -51,6 +52,25 @@ const (
 	errLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 	errLCSAlloc        = "ERR Insufficient memory, failed allocating transient memory for LCS"
 )
+
+// Errors of the operations commands (SLOWLOG, LATENCY, MONITOR).
+const (
+	errSlowlogCount    = "ERR count should be greater than or equal to -1"
+	errMonitorKeyspace = "ERR Replica can't interact with the keyspace"
+)
+
+// errNoLatencySamples is LATENCY GRAPH's reply for an event with no samples.
+func errNoLatencySamples(event []byte) string {
+	return "ERR No samples available for event '" + string(event) + "'"
+}
+
+// errSubcommandSyntax is the reply of a subcommand given arguments it does
+// not take (Redis's addReplySubcommandSyntaxError): args[1] as sent, the
+// container upper-cased.
+func errSubcommandSyntax(args [][]byte) string {
+	return string(appendTrunc([]byte("ERR unknown subcommand or wrong number of arguments for '"), args[1], 128)) +
+		"'. Try " + strings.ToUpper(string(args[0])) + " HELP."
+}
 
 // errWrongArity is the reply for a wrong argument count; name is the
 // command's full lower-case name ("get", "client|setname").
@@ -124,6 +144,10 @@ func storeError(err error) string {
 		return errStringTooBig
 	case errors.Is(err, store.ErrNoSuchKey):
 		return errNoSuchKey
+	case errors.Is(err, store.ErrNotHLL):
+		return errNotHLL
+	case errors.Is(err, store.ErrCorruptHLL):
+		return errCorruptHLL
 	}
 	return "ERR " + err.Error()
 }
@@ -207,6 +231,19 @@ const (
 	errNumkeysTooMany  = "ERR Number of keys can't be greater than number of args"
 	errLimitNegative   = "ERR LIMIT can't be negative"
 	errCountRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
+
+// Errors of the bitmap and HyperLogLog commands.
+const (
+	errBitOffset        = "ERR bit offset is not an integer or out of range"
+	errBitValue         = "ERR bit is not an integer or out of range"
+	errBitposBit        = "ERR The bit argument must be 1 or 0."
+	errBitopNot         = "ERR BITOP NOT must be called with a single source key."
+	errBitfieldType     = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+	errBitfieldOverflow = "ERR Invalid OVERFLOW type specified"
+	errBitfieldRO       = "ERR BITFIELD_RO only supports the GET subcommand"
+	errNotHLL           = "WRONGTYPE Key is not a valid HyperLogLog string value."
+	errCorruptHLL       = "INVALIDOBJ Corrupted HLL object detected"
 )
 
 // errUnsupportedOption is EXPIRE's reply for an option it does not know.

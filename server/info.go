@@ -45,11 +45,11 @@ const (
 // infoSectionOrder is the order in which INFO prints its sections.
 var infoSectionOrder = []string{
 	"server", "clients", "memory", "persistence", "stats", "replication",
-	"cpu", "modules", "commandstats", "errorstats", "cluster", "keyspace",
+	"cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
 }
 
 // infoDefault are the sections of INFO and INFO default; INFO all and
-// everything add commandstats.
+// everything add commandstats and latencystats.
 var infoDefault = map[string]bool{
 	"server": true, "clients": true, "memory": true, "persistence": true,
 	"stats": true, "replication": true, "cpu": true, "modules": true,
@@ -156,6 +156,7 @@ func (s *Server) resetStats() {
 	s.info.writesAtReset.Store(s.info.writesAtReset.Load() + s.writeCalls())
 	for _, cmd := range s.cmds.all() {
 		cmd.stats.reset()
+		cmd.lat.Store(nil) // Redis drops the histograms too
 	}
 	s.errMu.Lock()
 	clear(s.errorStats)
@@ -244,6 +245,8 @@ func (s *Server) genInfo(want map[string]bool) string {
 			s.infoCommandStats(b)
 		case "errorstats":
 			s.infoErrorStats(b)
+		case "latencystats":
+			s.infoLatencyStats(b)
 		case "cluster":
 			b.header("Cluster")
 			b.field("cluster_enabled", "0")
@@ -397,13 +400,11 @@ func ratio(a, b int64) float64 {
 }
 
 func (s *Server) infoMemory(b *infoBuf) {
-	used := s.notePeak()
-	peak := s.info.peakMemory.Load()
-	startup := s.info.baseMemory
+	f := s.memFigures()
+	used, peak, startup, rss := f.used, f.peak, f.startup, f.rss
+	alloc, active, resident := f.alloc, f.active, f.resident
 	overhead := startup
 	dataset := used - overhead
-	rss := readRSS()
-	alloc, active, resident := heapClasses()
 	maxmem := s.cfg.Int("maxmemory")
 	b.header("Memory")
 	b.int("used_memory", used)
@@ -444,11 +445,7 @@ func (s *Server) infoMemory(b *infoBuf) {
 	b.int("mem_fragmentation_bytes", rss-used)
 	b.zeros("mem_not_counted_for_evict", "mem_replication_backlog", "mem_total_replication_buffers",
 		"mem_clients_slaves")
-	var clientMem int64
-	for _, c := range s.clientList() {
-		clientMem += c.qbufSize.Load() + c.obufSize.Load() + clientStructSize
-	}
-	b.int("mem_clients_normal", clientMem)
+	b.int("mem_clients_normal", f.clients)
 	b.zeros("mem_cluster_links", "mem_aof_buffer")
 	b.field("mem_allocator", "go-"+runtime.Version())
 	b.zeros("active_defrag_running", "lazyfree_pending_objects", "lazyfreed_objects")
@@ -630,13 +627,17 @@ func readRSS() int64 {
 
 // totalSystemMemory reads MemTotal from /proc/meminfo (0 where there is
 // none).
-func totalSystemMemory() int64 {
-	b, err := os.ReadFile("/proc/meminfo")
+func totalSystemMemory() int64 { return procKB("/proc/meminfo", "MemTotal:") }
+
+// procKB returns, in bytes, the "field: N kB" line of a /proc file (0 where
+// there is none).
+func procKB(path, field string) int64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			f := strings.Fields(rest)
 			if len(f) > 0 {
 				kb, _ := strconv.ParseInt(f[0], 10, 64)

@@ -18,7 +18,7 @@ import (
 // test ends.
 func startServer(t testing.TB, directives ...string) *Server {
 	t.Helper()
-	cfg, err := LoadConfig("", append([]string{"--port", "0", "--bind", "127.0.0.1"}, directives...))
+	cfg, err := LoadConfig("", append([]string{"--port", "0", "--bind", "127.0.0.1", "--admin-port", "0"}, directives...))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,6 +52,8 @@ type Server struct {
 	stats    serverStats
 	blocking blocking
 	info     infoState // INFO's calibration, peak memory and rates (info.go)
+	ops      opsState  // slow log, latency, MONITOR (slowlog.go)
+	admin    adminHTTP // the admin HTTP listener (admin.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
@@ -105,6 +107,7 @@ func New(cfg *Config, log *slog.Logger, level *slog.LevelVar) (*Server, error) {
 	s.lastSave.Store(time.Now().Unix())
 	s.refreshConfig()
 	s.applyEncodingLimits()
+	s.applyOpsConfig()
 	s.setLogLevel(cfg.Get("loglevel"))
 	return s, nil
 }
@@ -146,28 +149,9 @@ func (s *Server) Start() error {
 	port := s.cfg.Get("port")
 	var lns []net.Listener
 	if port != "0" || s.cfg.Get("unixsocket") == "" {
-		for _, host := range strings.Fields(s.cfg.Get("bind")) {
-			optional := strings.HasPrefix(host, "-")
-			host = strings.TrimPrefix(host, "-")
-			if host == "*" {
-				host = ""
-			}
-			ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-			if err != nil {
-				if optional {
-					s.log.Warn("could not bind optional address", "addr", host, "err", err)
-					continue
-				}
-				for _, l := range lns {
-					l.Close()
-				}
-				return fmt.Errorf("could not create server TCP listening socket %s:%s: %w", host, port, err)
-			}
-			lns = append(lns, ln)
-			if port == "0" {
-				// Every address must share the port the first one got.
-				port = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-			}
+		var err error
+		if lns, err = s.listenTCP(port, "server"); err != nil {
+			return err
 		}
 	}
 	if path := s.cfg.Get("unixsocket"); path != "" {
@@ -184,6 +168,12 @@ func (s *Server) Start() error {
 		}
 		lns = append(lns, ln)
 	}
+	if err := s.startAdmin(); err != nil {
+		for _, l := range lns {
+			l.Close()
+		}
+		return err
+	}
 	s.mu.Lock()
 	s.listeners = lns
 	s.mu.Unlock()
@@ -195,6 +185,36 @@ func (s *Server) Start() error {
 		s.log.Info("ready to accept connections", "addr", ln.Addr().String())
 	}
 	return nil
+}
+
+// listenTCP listens on port at every address of bind ("-addr" optional,
+// "*" any); what names the listener in errors. With port 0 the kernel
+// picks a port, which every address then shares.
+func (s *Server) listenTCP(port, what string) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, host := range strings.Fields(s.cfg.Get("bind")) {
+		optional := strings.HasPrefix(host, "-")
+		host = strings.TrimPrefix(host, "-")
+		if host == "*" {
+			host = ""
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			if optional {
+				s.log.Warn("could not bind optional address", "addr", host, "err", err)
+				continue
+			}
+			for _, l := range lns {
+				l.Close()
+			}
+			return nil, fmt.Errorf("could not create %s TCP listening socket %s:%s: %w", what, host, port, err)
+		}
+		lns = append(lns, ln)
+		if port == "0" {
+			port = strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+		}
+	}
+	return lns, nil
 }
 
 // Addr returns the first listener's address (nil before Start).
@@ -289,6 +309,7 @@ func (s *Server) protectedRefuses(conn net.Conn) bool {
 }
 
 func (s *Server) removeClient(c *Client) {
+	c.stopMonitoring()
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
@@ -361,6 +382,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 	}
+	s.stopAdmin()
 	s.store.Close()
 	close(s.done)
 	return err

@@ -254,6 +254,7 @@ func (tx *Tx) AppendString(e *Entry, v []byte) int {
 	before := e.size()
 	e.data = append(e.data, v...)
 	e.enc = encRaw
+	e.obj = nil // drop hll.go's byte past the end, as Redis re-terminates
 	s.used.Add(e.size() - before)
 	return len(e.data) - int(e.klen)
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -103,13 +104,18 @@ type emberProc struct {
 
 // startEmber runs the binary on a free loopback port with extra arguments
 // and waits until it accepts connections. The process is killed at the
-// end of the test if it is still running.
+// end of the test if it is still running. A first argument that is not a
+// --directive is a config file path, passed first.
 func startEmber(t *testing.T, args ...string) *emberProc {
 	t.Helper()
+	var conf []string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "--") {
+		conf, args = args[:1], args[1:]
+	}
 	for attempt := 0; attempt < 3; attempt++ {
 		port := resptest.FreePort(t)
 		p := &emberProc{port: port, addr: "127.0.0.1:" + strconv.Itoa(port), stderr: &syncBuffer{}, exited: make(chan struct{})}
-		p.cmd = exec.Command(emberBin, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, args...)...)
+		p.cmd = exec.Command(emberBin, append(append(conf, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--admin-port", "0"), args...)...)
 		p.cmd.Stdout = p.stderr
 		p.cmd.Stderr = p.stderr
 		if err := p.cmd.Start(); err != nil {

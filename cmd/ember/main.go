@@ -4,6 +4,11 @@
 //
 // Directives are redis.conf's (port, bind, maxmemory 2gb, ...). Without a
 // file and flags, ember serves 127.0.0.1:6379, 16 databases, in memory only.
+//
+//	ember --ping [host:port | port | /unix/socket]
+//
+// is a health check (for container HEALTHCHECKs): it exits 0 when the
+// server there answers PING (default 127.0.0.1:6379), 1 otherwise.
 package main
 
 import (
@@ -32,8 +37,10 @@ func run(args []string, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "ember v=%s (redis %s compatible)\n", server.Version, server.RedisVersion)
 			return 0
 		case "-h", "--help":
-			fmt.Fprintln(stderr, "usage: ember [/path/to/ember.conf] [--directive value ...]\n       ember --port 7000 --maxmemory 2gb")
+			fmt.Fprintln(stderr, "usage: ember [/path/to/ember.conf] [--directive value ...]\n       ember --port 7000 --maxmemory 2gb\n       ember --ping [host:port]")
 			return 0
+		case "--ping":
+			return ping(args[1:], stderr)
 		}
 	}
 	var path string
@@ -89,5 +96,22 @@ func run(args []string, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("ember is now ready to exit, bye bye...")
+	return 0
+}
+
+// ping is the health-check mode: exit 0 if the server answers.
+func ping(args []string, stderr io.Writer) int {
+	if len(args) > 1 {
+		fmt.Fprintln(stderr, "usage: ember --ping [host:port | port | /unix/socket]")
+		return 1
+	}
+	addr := server.DefaultPingAddr
+	if len(args) == 1 {
+		addr = args[0]
+	}
+	if err := server.Ping(addr, 3*time.Second); err != nil {
+		fmt.Fprintln(stderr, "ember --ping:", err)
+		return 1
+	}
 	return 0
 }

@@ -25,6 +25,22 @@ const nr = (k) => `nr:${run}:${k}`;
 const io = (k) => `io:${run}:${k}`;
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 
+// parseInfo reads INFO text into { Section: { field: value } }, the way
+// monitoring code built on these clients reads it.
+const parseInfo = (text) => {
+  const out = {};
+  let cur;
+  for (const line of String(text).split('\r\n')) {
+    if (line.startsWith('# ')) out[line.slice(2)] = cur = {};
+    else if (line) {
+      const i = line.indexOf(':');
+      assert.ok(i > 0 && cur, `bad INFO line ${JSON.stringify(line)}`);
+      cur[line.slice(0, i)] = line.slice(i + 1);
+    }
+  }
+  return out;
+};
+
 describe('node-redis', { timeout: 60_000 }, () => {
   let client;
   before(async () => {
@@ -83,9 +99,27 @@ describe('node-redis', { timeout: 60_000 }, () => {
       assert.equal(await c3.get(nr('r3')), 'v');
       assert.equal(await c3.get(nr('missing')), null);
       assert.deepEqual(await c3.mGet([nr('r3'), nr('missing')]), ['v', null]);
+      // INFO comes as a verbatim string in RESP3: the same text.
+      const info = parseInfo(await c3.info('server'));
+      assert.equal(info.Server.redis_version, '7.2.4');
     } finally {
       await c3.close();
     }
+  });
+
+  test('INFO everything', async () => {
+    await client.set(nr('info'), 'v');
+    const info = parseInfo(await client.info('everything'));
+    for (const s of ['Server', 'Clients', 'Memory', 'Persistence', 'Stats', 'Replication', 'CPU', 'Modules',
+      'Commandstats', 'Errorstats', 'Latencystats', 'Cluster', 'Keyspace']) {
+      assert.ok(info[s], `section ${s} missing`);
+    }
+    assert.equal(info.Server.redis_version, '7.2.4');
+    assert.ok(Number(info.Stats.total_commands_processed) > 0);
+    assert.ok(Number(info.Memory.used_memory) > 0);
+    assert.match(info.Commandstats.cmdstat_set, /^calls=\d+,usec=\d+,usec_per_call=\d+\.\d{2},rejected_calls=0,failed_calls=0$/);
+    assert.match(info.Latencystats.latency_percentiles_usec_set, /^p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}$/);
+    assert.match(info.Keyspace.db0, /^keys=\d+,expires=\d+,avg_ttl=\d+$/);
   });
 });
 
@@ -137,5 +171,14 @@ describe('ioredis', { timeout: 60_000 }, () => {
     for (let i = 0; i < KEYS; i++) pipe.incr(io('pipe'));
     const replies = await pipe.exec();
     assert.deepEqual(replies, range(KEYS).map((i) => [null, i + 1]));
+  });
+
+  test('ready check and INFO', async () => {
+    // ioredis's ready check parsed INFO on connect and found loading:0.
+    assert.equal(redis.status, 'ready');
+    const info = parseInfo(await redis.info());
+    assert.equal(info.Server.redis_version, '7.2.4');
+    assert.equal(info.Persistence.loading, '0');
+    assert.ok(Number(info.Clients.connected_clients) >= 1);
   });
 });
