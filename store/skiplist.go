@@ -1,6 +1,9 @@
 package store
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // The skiplist of big sorted sets.
 //
@@ -19,11 +22,13 @@ import "math/rand/v2"
 // -0 and 0 compare equal, as in Redis.
 //
 // Node levels are drawn with probability zslP of going one level up (1/4,
-// Redis's ZSKIPLIST_P), capped at zslMaxLevel. The header's link array
-// grows with the list's level instead of being allocated at the maximum,
-// which saves ~500 bytes on every small skiplist. Nodes of levels 1 to 4
-// (more than 99% of them) carry their links in the same allocation as the
-// node.
+// Redis's ZSKIPLIST_P), capped at zslMaxLevel. A node is one allocation:
+// its fields, then its links, level 0 first, as in Redis's flexible array
+// member; link i is reached by pointer arithmetic from level 0. Searching
+// touches a node's score and one link, which for the most common nodes
+// (level 1, 64 bytes) share a cache line. The header's links grow with the
+// list's level instead of being allocated at the maximum, which saves ~500
+// bytes on every small skiplist.
 
 // zslMaxLevel is the highest node level (Redis's ZSKIPLIST_MAXLEVEL).
 const zslMaxLevel = 32
@@ -37,91 +42,64 @@ type zslLevel struct {
 }
 
 type zslNode struct {
-	ele      string
 	score    float64
 	backward *zslNode
-	level    []zslLevel
+	ele      string
+	nlevel   int
+	l0       zslLevel // links 1.. follow in the same allocation
 }
 
-// Nodes with their links inline, by level.
-type (
-	zslNode1 struct {
-		n zslNode
-		l [1]zslLevel
-	}
-	zslNode2 struct {
-		n zslNode
-		l [2]zslLevel
-	}
-	zslNode3 struct {
-		n zslNode
-		l [3]zslLevel
-	}
-	zslNode4 struct {
-		n zslNode
-		l [4]zslLevel
-	}
-)
+// zslNodeOf is a node with n more links after l0.
+type zslNodeOf[T any] struct {
+	n    zslNode
+	more T
+}
 
-// Accounted sizes of a node by level (Go size classes of the structs
-// above; bigger nodes have a separate link array).
-const (
-	zslNodeBase = 56 // ele, score, backward, level slice header
-	zslLinkSize = 16
-)
+func zslAlloc[T any]() *zslNode { return &new(zslNodeOf[T]).n }
 
+// zslAllocs allocate a node of each level.
+var zslAllocs = [zslMaxLevel + 1]func() *zslNode{
+	nil, zslAlloc[[0]zslLevel], zslAlloc[[1]zslLevel], zslAlloc[[2]zslLevel], zslAlloc[[3]zslLevel],
+	zslAlloc[[4]zslLevel], zslAlloc[[5]zslLevel], zslAlloc[[6]zslLevel], zslAlloc[[7]zslLevel],
+	zslAlloc[[8]zslLevel], zslAlloc[[9]zslLevel], zslAlloc[[10]zslLevel], zslAlloc[[11]zslLevel],
+	zslAlloc[[12]zslLevel], zslAlloc[[13]zslLevel], zslAlloc[[14]zslLevel], zslAlloc[[15]zslLevel],
+	zslAlloc[[16]zslLevel], zslAlloc[[17]zslLevel], zslAlloc[[18]zslLevel], zslAlloc[[19]zslLevel],
+	zslAlloc[[20]zslLevel], zslAlloc[[21]zslLevel], zslAlloc[[22]zslLevel], zslAlloc[[23]zslLevel],
+	zslAlloc[[24]zslLevel], zslAlloc[[25]zslLevel], zslAlloc[[26]zslLevel], zslAlloc[[27]zslLevel],
+	zslAlloc[[28]zslLevel], zslAlloc[[29]zslLevel], zslAlloc[[30]zslLevel], zslAlloc[[31]zslLevel],
+}
+
+// lvl returns the node's link at level i (i < nlevel).
+func (n *zslNode) lvl(i int) *zslLevel {
+	return (*zslLevel)(unsafe.Add(unsafe.Pointer(&n.l0), uintptr(i)*unsafe.Sizeof(zslLevel{})))
+}
+
+// zslNodeSize is the accounted size of a node of the given level.
 func zslNodeSize(level int) int64 {
-	switch level {
-	case 1:
-		return 80 // 72 rounded to the size class
-	case 2:
-		return 96 // 88
-	case 3:
-		return 112 // 104
-	case 4:
-		return 128 // 120
-	}
-	return int64(allocSize(zslNodeBase) + allocSize(level*zslLinkSize))
+	return int64(allocSize(int(unsafe.Sizeof(zslNode{})) + (level-1)*int(unsafe.Sizeof(zslLevel{}))))
 }
 
 func newZslNode(level int, score float64, ele string) *zslNode {
-	var n *zslNode
-	switch level {
-	case 1:
-		x := new(zslNode1)
-		x.n.level = x.l[:]
-		n = &x.n
-	case 2:
-		x := new(zslNode2)
-		x.n.level = x.l[:]
-		n = &x.n
-	case 3:
-		x := new(zslNode3)
-		x.n.level = x.l[:]
-		n = &x.n
-	case 4:
-		x := new(zslNode4)
-		x.n.level = x.l[:]
-		n = &x.n
-	default:
-		n = &zslNode{level: make([]zslLevel, level)}
-	}
-	n.score, n.ele = score, ele
+	n := zslAllocs[level]()
+	n.nlevel, n.score, n.ele = level, score, ele
 	return n
 }
 
 // skiplist is the ordered half of a big sorted set.
 type skiplist struct {
-	header zslNode // its level slice grows to the list's level
+	header *zslNode // its links grow to the list's level
 	tail   *zslNode
 	length int
 	level  int
 }
 
+// zslHeaderMin is the header's link capacity to start with.
+const zslHeaderMin = 4
+
 func newSkiplist() *skiplist {
-	zsl := &skiplist{level: 1}
-	zsl.header.level = make([]zslLevel, 1, 4)
-	return zsl
+	h := zslAllocs[zslHeaderMin]()
+	h.nlevel = zslHeaderMin
+	return &skiplist{header: h, level: 1}
 }
 
 // zslPThreshold is zslP scaled to 16 bits, as Redis draws levels.
@@ -140,10 +118,23 @@ func zslLess(s1 float64, e1 string, s2 float64, e2 string) bool {
 	return s1 < s2 || (s1 == s2 && e1 < e2)
 }
 
-// growLevel raises the list's level to level, extending the header.
+// growLevel raises the list's level to level, growing the header's links
+// (to the next power of two) when they are too few.
 func (zsl *skiplist) growLevel(level int) {
+	if level > zsl.header.nlevel {
+		c := zsl.header.nlevel
+		for c < level {
+			c *= 2
+		}
+		h := zslAllocs[c]()
+		h.nlevel = c
+		for i := 0; i < zsl.level; i++ {
+			*h.lvl(i) = *zsl.header.lvl(i)
+		}
+		zsl.header = h
+	}
 	for zsl.level < level {
-		zsl.header.level = append(zsl.header.level, zslLevel{span: zsl.length})
+		*zsl.header.lvl(zsl.level) = zslLevel{span: zsl.length}
 		zsl.level++
 	}
 }
@@ -160,34 +151,36 @@ func (zsl *skiplist) insert(score float64, ele string) *zslNode {
 func (zsl *skiplist) insertNode(x *zslNode) {
 	var update [zslMaxLevel]*zslNode
 	var rank [zslMaxLevel]int
-	level := len(x.level)
+	level := x.nlevel
 	zsl.growLevel(level)
-	n := &zsl.header
+	n := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
 		if i < zsl.level-1 {
 			rank[i] = rank[i+1]
 		}
-		for f := n.level[i].forward; f != nil && zslLess(f.score, f.ele, x.score, x.ele); f = n.level[i].forward {
-			rank[i] += n.level[i].span
-			n = f
+		l := n.lvl(i)
+		for f := l.forward; f != nil && zslLess(f.score, f.ele, x.score, x.ele); f = l.forward {
+			rank[i] += l.span
+			n, l = f, f.lvl(i)
 		}
 		update[i] = n
 	}
 	for i := 0; i < level; i++ {
-		x.level[i].forward = update[i].level[i].forward
-		update[i].level[i].forward = x
-		x.level[i].span = update[i].level[i].span - (rank[0] - rank[i])
-		update[i].level[i].span = rank[0] - rank[i] + 1
+		xl, ul := x.lvl(i), update[i].lvl(i)
+		xl.forward = ul.forward
+		ul.forward = x
+		xl.span = ul.span - (rank[0] - rank[i])
+		ul.span = rank[0] - rank[i] + 1
 	}
 	for i := level; i < zsl.level; i++ {
-		update[i].level[i].span++
+		update[i].lvl(i).span++
 	}
-	if update[0] != &zsl.header {
+	if update[0] != zsl.header {
 		x.backward = update[0]
 	} else {
 		x.backward = nil
 	}
-	if f := x.level[0].forward; f != nil {
+	if f := x.l0.forward; f != nil {
 		f.backward = x
 	} else {
 		zsl.tail = x
@@ -198,14 +191,15 @@ func (zsl *skiplist) insertNode(x *zslNode) {
 // findUpdate fills update with the last node before (score, ele) at every
 // level and returns the node at (score, ele), or nil.
 func (zsl *skiplist) findUpdate(score float64, ele string, update *[zslMaxLevel]*zslNode) *zslNode {
-	n := &zsl.header
+	n := zsl.header
 	for i := zsl.level - 1; i >= 0; i-- {
-		for f := n.level[i].forward; f != nil && zslLess(f.score, f.ele, score, ele); f = n.level[i].forward {
-			n = f
+		l := n.lvl(i)
+		for f := l.forward; f != nil && zslLess(f.score, f.ele, score, ele); f = l.forward {
+			n, l = f, f.lvl(i)
 		}
 		update[i] = n
 	}
-	if x := n.level[0].forward; x != nil && x.score == score && x.ele == ele {
+	if x := n.l0.forward; x != nil && x.score == score && x.ele == ele {
 		return x
 	}
 	return nil
@@ -214,21 +208,21 @@ func (zsl *skiplist) findUpdate(score float64, ele string, update *[zslMaxLevel]
 // unlink removes x given the update vector from findUpdate.
 func (zsl *skiplist) unlink(x *zslNode, update *[zslMaxLevel]*zslNode) {
 	for i := 0; i < zsl.level; i++ {
-		if update[i].level[i].forward == x {
-			update[i].level[i].span += x.level[i].span - 1
-			update[i].level[i].forward = x.level[i].forward
+		if ul := update[i].lvl(i); ul.forward == x {
+			xl := x.lvl(i)
+			ul.span += xl.span - 1
+			ul.forward = xl.forward
 		} else {
-			update[i].level[i].span--
+			ul.span--
 		}
 	}
-	if f := x.level[0].forward; f != nil {
+	if f := x.l0.forward; f != nil {
 		f.backward = x.backward
 	} else {
 		zsl.tail = x.backward
 	}
-	for zsl.level > 1 && zsl.header.level[zsl.level-1].forward == nil {
+	for zsl.level > 1 && zsl.header.lvl(zsl.level-1).forward == nil {
 		zsl.level--
-		zsl.header.level = zsl.header.level[:zsl.level]
 	}
 	zsl.length--
 }
@@ -253,29 +247,30 @@ func (zsl *skiplist) updateScore(cur float64, ele string, next float64) {
 		panic("store: skiplist update of a missing element")
 	}
 	if (x.backward == nil || x.backward.score < next) &&
-		(x.level[0].forward == nil || x.level[0].forward.score > next) {
+		(x.l0.forward == nil || x.l0.forward.score > next) {
 		x.score = next
 		return
 	}
 	zsl.unlink(x, &update)
 	x.score = next
 	x.backward = nil
-	for i := range x.level {
-		x.level[i] = zslLevel{}
+	for i := 0; i < x.nlevel; i++ {
+		*x.lvl(i) = zslLevel{}
 	}
 	zsl.insertNode(x)
 }
 
 // rankOf returns the 1-based rank of (score, ele), 0 if absent.
 func (zsl *skiplist) rankOf(score float64, ele string) int {
-	n := &zsl.header
+	n := zsl.header
 	rank := 0
 	for i := zsl.level - 1; i >= 0; i-- {
-		for f := n.level[i].forward; f != nil && !zslLess(score, ele, f.score, f.ele); f = n.level[i].forward {
-			rank += n.level[i].span
-			n = f
+		l := n.lvl(i)
+		for f := l.forward; f != nil && !zslLess(score, ele, f.score, f.ele); f = l.forward {
+			rank += l.span
+			n, l = f, f.lvl(i)
 		}
-		if n != &zsl.header && n.score == score && n.ele == ele {
+		if n != zsl.header && n.score == score && n.ele == ele {
 			return rank
 		}
 	}
@@ -287,12 +282,12 @@ func (zsl *skiplist) byRank(rank int) *zslNode {
 	if rank < 1 || rank > zsl.length {
 		return nil
 	}
-	n := &zsl.header
+	n := zsl.header
 	traversed := 0
 	for i := zsl.level - 1; i >= 0; i-- {
-		for n.level[i].forward != nil && traversed+n.level[i].span <= rank {
-			traversed += n.level[i].span
-			n = n.level[i].forward
+		for l := n.lvl(i); l.forward != nil && traversed+l.span <= rank; l = n.lvl(i) {
+			traversed += l.span
+			n = l.forward
 		}
 		if traversed == rank {
 			return n
@@ -304,37 +299,35 @@ func (zsl *skiplist) byRank(rank int) *zslNode {
 // countWhile returns how many leading nodes satisfy pred, which must hold
 // for a prefix of the list (true, then false for the rest).
 func (zsl *skiplist) countWhile(pred func(n *zslNode) bool) int {
-	n := &zsl.header
+	n := zsl.header
 	rank := 0
 	for i := zsl.level - 1; i >= 0; i-- {
-		for f := n.level[i].forward; f != nil && pred(f); f = n.level[i].forward {
-			rank += n.level[i].span
-			n = f
+		l := n.lvl(i)
+		for f := l.forward; f != nil && pred(f); f = l.forward {
+			rank += l.span
+			n, l = f, f.lvl(i)
 		}
 	}
 	return rank
 }
 
-// first returns the first node, or nil.
-func (zsl *skiplist) first() *zslNode { return zsl.header.level[0].forward }
-
 // removeRange unlinks the nodes of 1-based ranks [start, end] and calls fn
 // for each, in order.
 func (zsl *skiplist) removeRange(start, end int, fn func(x *zslNode)) {
 	var update [zslMaxLevel]*zslNode
-	n := &zsl.header
+	n := zsl.header
 	traversed := 0
 	for i := zsl.level - 1; i >= 0; i-- {
-		for n.level[i].forward != nil && traversed+n.level[i].span < start {
-			traversed += n.level[i].span
-			n = n.level[i].forward
+		for l := n.lvl(i); l.forward != nil && traversed+l.span < start; l = n.lvl(i) {
+			traversed += l.span
+			n = l.forward
 		}
 		update[i] = n
 	}
 	traversed++
-	x := n.level[0].forward
+	x := n.l0.forward
 	for x != nil && traversed <= end {
-		next := x.level[0].forward
+		next := x.l0.forward
 		zsl.unlink(x, &update)
 		fn(x)
 		traversed++

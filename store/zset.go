@@ -51,8 +51,8 @@ type zsetSL struct {
 }
 
 // zsetSLBase is the accounted size of an empty skiplist set: the zsetSL
-// and skiplist structs.
-const zsetSLBase = 48 + 80
+// and skiplist structs (the header node is counted apart).
+const zsetSLBase = 48 + 32
 
 // lpHeader reads the blob header at p: body length, pair count and header
 // size. The header is two uvarints; it is read a byte at a time so that
@@ -147,7 +147,7 @@ func (z *zsetSL) Clone() any {
 
 // MemoryUsage returns the bytes the set holds.
 func (z *zsetSL) MemoryUsage() int64 {
-	return zsetSLBase + z.mem + int64(allocSize(8*len(z.dict.buckets))) + int64(allocSize(16*cap(z.zsl.header.level)))
+	return zsetSLBase + z.mem + int64(allocSize(8*len(z.dict.buckets))) + zslNodeSize(z.zsl.header.nlevel)
 }
 
 func newZsetSL() *zsetSL { return &zsetSL{zsl: newSkiplist()} }
@@ -162,7 +162,7 @@ func slElemSize(lvl int, ele string) int64 {
 func (z *zsetSL) insert(score float64, ele string) {
 	x := z.zsl.insert(score, ele)
 	dictSetString(&z.dict, ele, score)
-	z.mem += slElemSize(len(x.level), ele)
+	z.mem += slElemSize(x.nlevel, ele)
 }
 
 // remove deletes member if present and reports whether it was.
@@ -173,7 +173,7 @@ func (z *zsetSL) remove(member []byte) bool {
 	}
 	z.dict.Delete(member)
 	x := z.zsl.remove(score, bstr(member))
-	z.mem -= slElemSize(len(x.level), x.ele)
+	z.mem -= slElemSize(x.nlevel, x.ele)
 	return true
 }
 
@@ -297,27 +297,6 @@ func lpPair(b []byte, off int, prev float64) (member []byte, score float64, next
 	z := code >> 1
 	base, _ := lpBase(prev)
 	return member, float64(base + (int64(z>>1) ^ -int64(z&1))), next
-}
-
-// lpSkip returns the offset of the pair after the one at off.
-func lpSkip(b []byte, off int) int {
-	h := b[off]
-	off++
-	if h < 0x80 {
-		return off + int(h&15)
-	}
-	l := int(h & 0x7f)
-	if h == lpLongLen {
-		var v uint64
-		v, off = uvarint(b, off)
-		l = int(v)
-	}
-	off += l
-	code, next := uvarint(b, off)
-	if code == 1 {
-		return next + 8
-	}
-	return next
 }
 
 // lpIter walks a body's pairs in order.
@@ -495,7 +474,7 @@ func (z ZSet) Ascend(lo, hi int, fn func(member []byte, score float64) bool) {
 			if !fn(sbytes(x.ele), x.score) {
 				return
 			}
-			x = x.level[0].forward
+			x = x.l0.forward
 		}
 		return
 	}
@@ -1185,7 +1164,7 @@ func (z *zsetEditor) removeRanks(lo, hi int) {
 	if z.sl != nil {
 		z.sl.zsl.removeRange(lo+1, hi, func(x *zslNode) {
 			z.sl.dict.Delete(sbytes(x.ele))
-			z.sl.mem -= slElemSize(len(x.level), x.ele)
+			z.sl.mem -= slElemSize(x.nlevel, x.ele)
 		})
 		return
 	}

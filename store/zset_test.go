@@ -111,7 +111,7 @@ func TestListpackScores(t *testing.T) {
 			for _, m := range members {
 				b := lpAppendPair([]byte{0xAA}, m, s, prev)
 				got, score, next := lpPair(b, 1, prev)
-				if !bytes.Equal(got, m) || score != s || next != len(b) || lpSkip(b, 1) != len(b) {
+				if !bytes.Equal(got, m) || score != s || next != len(b) {
 					t.Fatalf("prev %v, score %v, member of %d bytes: got %v, %d bytes (next %d of %d)",
 						prev, s, len(m), score, len(got), next, len(b))
 				}
@@ -200,14 +200,14 @@ func (m zmodel) sorted() []string {
 func checkSkiplist(t *testing.T, z *zsetSL) {
 	t.Helper()
 	zsl := z.zsl
-	if len(zsl.header.level) != zsl.level {
-		t.Fatalf("header has %d levels, list %d", len(zsl.header.level), zsl.level)
+	if zsl.header.nlevel < zsl.level || (zsl.level > 1 && zsl.header.lvl(zsl.level-1).forward == nil) {
+		t.Fatalf("header has %d levels, list %d", zsl.header.nlevel, zsl.level)
 	}
 	// Rank of every node by walking level 0.
-	rank := map[*zslNode]int{&zsl.header: 0}
+	rank := map[*zslNode]int{zsl.header: 0}
 	var prev *zslNode
 	n := 0
-	for x := zsl.header.level[0].forward; x != nil; x = x.level[0].forward {
+	for x := zsl.header.l0.forward; x != nil; x = x.l0.forward {
 		n++
 		rank[x] = n
 		if x.backward != prev {
@@ -225,15 +225,15 @@ func checkSkiplist(t *testing.T, z *zsetSL) {
 		t.Fatalf("length %d, dict %d, walked %d, tail ok %v", zsl.length, z.dict.Len(), n, zsl.tail == prev)
 	}
 	for i := 0; i < zsl.level; i++ {
-		for x := &zsl.header; x != nil; x = x.level[i].forward {
-			if f := x.level[i].forward; f != nil && rank[f]-rank[x] != x.level[i].span {
-				t.Fatalf("level %d span from rank %d: %d, want %d", i, rank[x], x.level[i].span, rank[f]-rank[x])
+		for x := zsl.header; x != nil; x = x.lvl(i).forward {
+			if f := x.lvl(i).forward; f != nil && rank[f]-rank[x] != x.lvl(i).span {
+				t.Fatalf("level %d span from rank %d: %d, want %d", i, rank[x], x.lvl(i).span, rank[f]-rank[x])
 			}
 		}
 	}
 	var mem int64
-	for x := zsl.header.level[0].forward; x != nil; x = x.level[0].forward {
-		mem += slElemSize(len(x.level), x.ele)
+	for x := zsl.header.l0.forward; x != nil; x = x.l0.forward {
+		mem += slElemSize(x.nlevel, x.ele)
 	}
 	if mem != z.mem {
 		t.Fatalf("accounted %d bytes of elements, have %d", z.mem, mem)
@@ -588,5 +588,25 @@ func BenchmarkZAddListpack(b *testing.B) {
 		tx.LockKey(db, key, true)
 		tx.ZAdd(db, tx.Lookup(key), 0, p, nil)
 		tx.Unlock()
+	}
+}
+
+// BenchmarkSkiplistUpdate moves random members of a 100,000-member
+// skiplist to random scores (ZADD on a big leaderboard).
+func BenchmarkSkiplistUpdate(b *testing.B) {
+	z := newZsetSL()
+	r := rand.New(rand.NewPCG(1, 2))
+	members := make([]string, 100000)
+	for i := range members {
+		members[i] = "element:" + strconv.Itoa(i)
+		z.insert(float64(r.IntN(100000)), members[i])
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		m := members[r.IntN(len(members))]
+		cur, _ := z.dict.Get(sbytes(m))
+		next := float64(r.IntN(100000))
+		z.zsl.updateScore(cur, m, next)
+		*z.dict.Ptr(sbytes(m)) = next
 	}
 }
