@@ -288,7 +288,7 @@ func cmdHrandfield(c *Client, args [][]byte) {
 		return
 	}
 	if l < -math.MaxInt64 {
-		c.WriteError(errLongRange)
+		c.WriteError(errCountRange)
 		return
 	}
 	if len(args) > 4 || len(args) == 4 && !eqFold(args[3], "withvalues") {
@@ -298,7 +298,7 @@ func cmdHrandfield(c *Client, args [][]byte) {
 	withValues := len(args) == 4
 	if withValues && (l < -math.MaxInt64/2 || l > math.MaxInt64/2) {
 		// Redis's guard against a reply of 2*|count| elements overflowing.
-		c.WriteError(errRandCountRange)
+		c.WriteError(errOutOfRange)
 		return
 	}
 	tx := c.tx
@@ -361,11 +361,10 @@ func cmdHscan(c *Client, args [][]byte) {
 		c.WriteArray(0)
 		return
 	}
-	opts, ok := parseScanOptions(c, args, 3, false)
+	count, pat, _, ok := parseScanOptions(c, args, 3, false)
 	if !ok {
 		return
 	}
-	count, pat := opts.count, opts.pat
 	var pairs keyList // copies: a compact hash's elements may be built in the iterator
 	seen := int64(0)  // elements collected before MATCH filters them
 	collect := func(f, v []byte) {
@@ -389,7 +388,7 @@ func cmdHscan(c *Client, args [][]byte) {
 		if count > math.MaxInt64/10 {
 			maxIter = math.MaxInt64
 		}
-		for next != 0 && maxIter > 0 && seen < count {
+		for next != 0 && maxIter > 0 && seen < int64(count) {
 			maxIter--
 			next, _ = store.HashScan(e, next, collect)
 		}

@@ -482,14 +482,13 @@ func cmdScan(c *Client, args [][]byte) {
 		c.WriteError(errInvalidCursor)
 		return
 	}
-	opts, ok := parseScanOptions(c, args, 2, true)
+	count, pat, typ, ok := parseScanOptions(c, args, 2, true)
 	if !ok {
 		return
 	}
-	count, pat, typ := opts.count, opts.pat, opts.typ
 	var keys keyList
 	typeChecks := int64(0)
-	next := c.db.Scan(cursor, int(min(count, math.MaxInt32)), func(e *store.Entry) {
+	next := c.db.Scan(cursor, count, func(e *store.Entry) {
 		k := e.Key()
 		if pat != nil && !globMatch(pat, k, false) {
 			return
@@ -507,6 +506,45 @@ func cmdScan(c *Client, args [][]byte) {
 	var buf [20]byte
 	c.WriteBulk(strconv.AppendUint(buf[:0], next, 10))
 	keys.write(c)
+}
+
+// parseScanOptions parses the [MATCH pattern] [COUNT count] options of
+// SCAN, SSCAN, HSCAN and ZSCAN from args[from:] (and [TYPE type] when
+// withType, for SCAN), replying with Redis's error and returning false
+// when they are invalid. A MATCH of "*" comes back nil (everything
+// matches); the count is capped to an int32.
+func parseScanOptions(c *Client, args [][]byte, from int, withType bool) (count int, pat, typ []byte, ok bool) {
+	n64 := int64(scanDefaultCount)
+	for i := from; i < len(args); i += 2 {
+		if i+1 >= len(args) {
+			c.WriteError(errSyntax)
+			return 0, nil, nil, false
+		}
+		switch a, v := args[i], args[i+1]; {
+		case eqFold(a, "count"):
+			n, isInt := parseInt(v)
+			if !isInt {
+				c.WriteError(errNotInteger)
+				return 0, nil, nil, false
+			}
+			if n < 1 {
+				c.WriteError(errSyntax)
+				return 0, nil, nil, false
+			}
+			n64 = n
+		case eqFold(a, "match"):
+			pat = v
+			if len(v) == 1 && v[0] == '*' {
+				pat = nil
+			}
+		case withType && eqFold(a, "type"):
+			typ = v
+		default:
+			c.WriteError(errSyntax)
+			return 0, nil, nil, false
+		}
+	}
+	return int(min(n64, math.MaxInt32)), pat, typ, true
 }
 
 // parseScanCursor parses a SCAN cursor as Redis 7.0 does (strtoul with

@@ -673,7 +673,7 @@ func cmdLmpop(c *Client, args [][]byte) {
 func parseMpop(c *Client, args [][]byte, at int) (keys [][]byte, head bool, count int64, ok bool) {
 	numkeys, isInt := parseInt(args[at])
 	if !isInt || numkeys < 1 {
-		c.WriteError(errMpopNumkeys)
+		c.WriteError(errNumkeysPositive)
 		return nil, false, 0, false
 	}
 	if numkeys >= int64(len(args)-at-1) {
@@ -690,7 +690,7 @@ func parseMpop(c *Client, args [][]byte, at int) (keys [][]byte, head bool, coun
 			i++
 			n, isInt := parseInt(args[i])
 			if !isInt || n < 1 {
-				c.WriteError(errMpopCount)
+				c.WriteError(errCountGreater0)
 				return nil, false, 0, false
 			}
 			count = n

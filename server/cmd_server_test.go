@@ -475,6 +475,9 @@ var commandInfoKnownDiffs = map[string]string{
 	"latency": "7.0 lists subcommands in dict order",
 	"slowlog": "7.0 lists subcommands in dict order",
 	"memory":  "7.0 lists subcommands in dict order",
+	// Redis 7.2 added ZRANK's and ZREVRANK's WITHSCORE (arity -3).
+	"zrank":    "7.2's arity",
+	"zrevrank": "7.2's arity",
 }
 
 // TestCommandInfoMatchesRedis compares COMMAND INFO of every command in the

@@ -758,34 +758,9 @@ func cmdSscan(c *Client, args [][]byte) {
 		c.WriteArray(0)
 		return
 	}
-	count := int64(scanDefaultCount)
-	var pat []byte
-	for i := 3; i < len(args); i += 2 {
-		if i+1 >= len(args) {
-			c.WriteError(errSyntax)
-			return
-		}
-		switch a, v := args[i], args[i+1]; {
-		case eqFold(a, "count"):
-			n, ok := parseInt(v)
-			if !ok {
-				c.WriteError(errNotInteger)
-				return
-			}
-			if n < 1 {
-				c.WriteError(errSyntax)
-				return
-			}
-			count = n
-		case eqFold(a, "match"):
-			pat = v
-			if len(v) == 1 && v[0] == '*' {
-				pat = nil
-			}
-		default:
-			c.WriteError(errSyntax)
-			return
-		}
+	count, pat, _, ok := parseScanOptions(c, args, 3, false)
+	if !ok {
+		return
 	}
 	var found keyList
 	add := func(m []byte) {
@@ -802,11 +777,8 @@ func cmdSscan(c *Client, args [][]byte) {
 	} else {
 		// Like Redis: up to count*10 buckets, until count members were
 		// collected (before MATCH filters them).
-		seen := int64(0)
-		maxIter := count * 10
-		if maxIter < count { // overflow
-			maxIter = math.MaxInt64
-		}
+		seen := 0
+		maxIter := count * 10 // count is at most MaxInt32
 		for {
 			cursor = e.SetScan(cursor, func(m []byte) {
 				seen++

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/embercache/ember/internal/resptest"
 	"github.com/embercache/ember/store"
@@ -297,31 +296,13 @@ func TestSrandmemberHugeCount(t *testing.T) {
 	if err := s.Write(resptest.Encode("SRANDMEMBER", "h", "-9223372036854775807")); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 64*1024)
-	read := 0
-	for read < 4<<20 {
-		_ = s.NetConn().SetReadDeadline(time.Now().Add(10 * time.Second))
-		n, err := s.NetConn().Read(buf)
-		if err != nil {
-			t.Fatalf("after %d bytes: %v", read, err)
-		}
-		if read == 0 && !strings.HasPrefix(string(buf[:n]), "*9223372036854775807\r\n$") {
-			t.Fatalf("reply starts %q", buf[:min(n, 40)])
-		}
-		read += n
-	}
+	readStreamed(t, s, "*9223372036854775807\r\n$", 4<<20)
 	// The key's shard is not held: writers proceed while the reply streams.
 	if got := c.MustDo(t, "SADD", "h", "c"); got != ":1\r\n" {
 		t.Fatalf("SADD during the stream: %q", got)
 	}
 	s.Close()
-	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		info := c.MustDo(t, "INFO", "clients")
-		if !strings.Contains(info, "connected_clients:1\r\n") {
-			return fmt.Errorf("streaming client still connected")
-		}
-		return nil
-	})
+	waitConnected(t, c, 1)
 }
 
 // TestSetMemoryAccounting runs random set commands and checks the store's
@@ -360,12 +341,7 @@ func TestSetMemoryAccounting(t *testing.T) {
 			c.MustDo(t, "SPOP", key())
 		}
 	}
-	db := srv.Store().DB(0)
-	var sum int64
-	db.Each(func(e *store.Entry) bool { sum += e.Size(); return true })
-	if used := srv.Store().UsedMemory(); used != sum || used == 0 {
-		t.Fatalf("used_memory %d, entries %d", used, sum)
-	}
+	checkUsedMemory(t, srv)
 	c.MustDo(t, "FLUSHALL")
 	c.MustDo(t, "SADD", "x", "1")
 	c.MustDo(t, "SREM", "x", "1")
@@ -386,16 +362,7 @@ func TestSscanHashtable(t *testing.T) {
 	}
 	c.MustDo(t, args...)
 	seen := map[string]bool{}
-	cursor := "0"
-	for calls := 0; ; calls++ {
-		v, err := resptest.Parse(c.MustDo(t, "SSCAN", "h", cursor, "COUNT", "7"))
-		if err != nil || len(v.Elems) != 2 {
-			t.Fatalf("SSCAN reply: %v %v", v, err)
-		}
-		cursor = v.Elems[0].Str
-		for _, e := range v.Elems[1].Elems {
-			seen[e.Str] = true
-		}
+	for _, v := range scanChurning(t, c, "SSCAN", "h", func(calls int) {
 		churn := []string{"SADD", "h"}
 		if calls%2 == 1 {
 			churn[0] = "SREM"
@@ -404,8 +371,9 @@ func TestSscanHashtable(t *testing.T) {
 			churn = append(churn, "churn"+strconv.Itoa(i))
 		}
 		c.MustDo(t, churn...)
-		if cursor == "0" || calls > 10000 {
-			break
+	}) {
+		for _, e := range v.Elems {
+			seen[e.Str] = true
 		}
 	}
 	for i := 0; i < 1000; i++ {
@@ -429,23 +397,14 @@ func TestSetZeroAlloc(t *testing.T) {
 	}
 	strDo(c, big...)
 	strDo(c, "SADD", "tiny", "m5", "zz")
-	for _, cmd := range [][]string{
+	checkZeroAlloc(t, c, [][]string{
 		{"SISMEMBER", "i", "2"}, {"SISMEMBER", "h", "b"}, {"SISMEMBER", "h", "zz"},
 		{"SMISMEMBER", "i", "1", "x"}, {"SCARD", "h"}, {"SCARD", "nosuch"},
 		{"SADD", "i", "2"}, {"SADD", "h", "a"}, {"SREM", "i", "9"}, {"SREM", "h", "zz"},
 		{"SMEMBERS", "i"}, {"SMEMBERS", "h"}, {"SRANDMEMBER", "i"}, {"SRANDMEMBER", "h"},
 		{"SINTERCARD", "2", "big", "tiny"}, {"SINTER", "big", "tiny"},
 		{"SINTERCARD", "2", "tiny", "big", "LIMIT", "1"},
-	} {
-		args := strArgs(cmd...)
-		allocs := testing.AllocsPerRun(100, func() {
-			c.out = c.out[:0]
-			c.execute(args)
-		})
-		if allocs != 0 {
-			t.Errorf("%q: %.1f allocs per call, reply %q", cmd, allocs, c.out)
-		}
-	}
+	})
 	if got := strDo(c, "SINTER", "big", "tiny"); got != "~1\r\n$2\r\nm5\r\n" && got != "*1\r\n$2\r\nm5\r\n" {
 		t.Fatalf("SINTER: %q", got)
 	}

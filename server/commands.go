@@ -1624,7 +1624,7 @@ func commandDefs() []*Command {
 			Handler: cmdZrangestore,
 		},
 		{
-			Name: "zrank", Arity: 3,
+			Name: "zrank", Arity: -3,
 			Flags:    FlagReadonly | FlagFast,
 			ACL:      CatRead | CatSortedSet | CatFast,
 			FirstKey: 1, LastKey: 1, Step: 1,
@@ -1704,7 +1704,7 @@ func commandDefs() []*Command {
 			Handler: cmdZrevrangebyscore,
 		},
 		{
-			Name: "zrevrank", Arity: 3,
+			Name: "zrevrank", Arity: -3,
 			Flags:    FlagReadonly | FlagFast,
 			ACL:      CatRead | CatSortedSet | CatFast,
 			FirstKey: 1, LastKey: 1, Step: 1,

@@ -262,8 +262,7 @@ const (
 	errHashNotInteger = "ERR hash value is not an integer"
 	errHashNotFloat   = "ERR hash value is not a float"
 	errIncrNaNOrInf   = "ERR value is NaN or Infinity"
-	errRandCountRange = "ERR value is out of range"
-	errLongRange      = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+	errOutOfRange     = "ERR value is out of range"
 )
 
 // Errors of the list commands and CLIENT UNBLOCK.
@@ -272,8 +271,25 @@ const (
 	errLposRankZero      = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 	errLposCountNeg      = "ERR COUNT can't be negative"
 	errLposMaxlenNeg     = "ERR MAXLEN can't be negative"
-	errMpopNumkeys       = "ERR numkeys should be greater than 0"
-	errMpopCount         = "ERR count should be greater than 0"
+	errCountGreater0     = "ERR count should be greater than 0"
 	errUnblockReason     = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 	errUnblockedByClient = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 )
+
+// Errors of the sorted set commands.
+const (
+	errZaddXXNX        = "ERR XX and NX options at the same time are not compatible"
+	errZaddIncrPair    = "ERR INCR option supports a single increment-element pair"
+	errZsetNaN         = "ERR resulting score is not a number (NaN)"
+	errMinMaxNotFloat  = "ERR min or max is not a float"
+	errMinMaxNotLex    = "ERR min or max not valid string range item"
+	errZrangeLimit     = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+	errZrangeLexScores = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+	errWeightNotFloat  = "ERR weight value is not a float"
+)
+
+// errAtLeastOneKey is the reply of ZUNION and its relatives for a numkeys
+// below 1; name is the command's lower-case name.
+func errAtLeastOneKey(name string) string {
+	return "ERR at least 1 input key is needed for '" + name + "' command"
+}

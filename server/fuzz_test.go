@@ -54,12 +54,13 @@ func FuzzReader(f *testing.F) {
 }
 
 // fuzzDenied are commands FuzzDispatch does not run: they end the
-// connection or the process, or change settings shared by the whole test
+// connection or the process, change settings shared by the whole test
 // binary (CONFIG SET dir changes the working directory, requirepass locks
-// other connections out).
+// other connections out), or block for as long as the input says.
 var fuzzDenied = map[string]bool{
 	"shutdown": true, "quit": true, "client|kill": true, "config|set": true,
 	"config|rewrite": true,
+	"bzpopmin":       true, "bzpopmax": true, "bzmpop": true,
 }
 
 // fuzzBlocking reports whether name is a blocking command (BLPOP, BZPOPMIN,

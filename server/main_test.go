@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,4 +93,82 @@ func (l *journalLog) Take() []string {
 	r := l.recs
 	l.recs = nil
 	return r
+}
+
+// readStreamed reads n bytes of a reply streaming on c (a random-member
+// command with a huge count), checking how it starts.
+func readStreamed(t testing.TB, c *resptest.Conn, prefix string, n int) {
+	t.Helper()
+	buf := make([]byte, 64*1024)
+	for read := 0; read < n; {
+		_ = c.NetConn().SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := c.NetConn().Read(buf)
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", read, err)
+		}
+		if read == 0 && !strings.HasPrefix(string(buf[:got]), prefix) {
+			t.Fatalf("reply starts %q, want %q", buf[:min(got, 40)], prefix)
+		}
+		read += got
+	}
+}
+
+// waitConnected waits until the server ctl talks to has want clients.
+func waitConnected(t testing.TB, ctl *resptest.Conn, want int) {
+	t.Helper()
+	checkFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		line := "connected_clients:" + strconv.Itoa(want) + "\r\n"
+		if info := ctl.MustDo(t, "INFO", "clients"); !strings.Contains(info, line) {
+			return fmt.Errorf("not %d clients connected", want)
+		}
+		return nil
+	})
+}
+
+// checkUsedMemory checks that the store's used memory is the sum of its
+// entries' sizes in database 0 and not zero.
+func checkUsedMemory(t testing.TB, srv *Server) {
+	t.Helper()
+	var sum int64
+	srv.Store().DB(0).Each(func(e *store.Entry) bool { sum += e.Size(); return true })
+	if used := srv.Store().UsedMemory(); used != sum || used == 0 {
+		t.Fatalf("used_memory %d, entries %d", used, sum)
+	}
+}
+
+// scanChurning runs a SCAN-like command (SSCAN, ZSCAN...) over key from
+// cursor 0 to the end with COUNT 7, calling churn between calls, and
+// returns every element array it got.
+func scanChurning(t testing.TB, c *resptest.Conn, cmd, key string, churn func(call int)) []resptest.Value {
+	t.Helper()
+	var out []resptest.Value
+	cursor := "0"
+	for calls := 0; ; calls++ {
+		v, err := resptest.Parse(c.MustDo(t, cmd, key, cursor, "COUNT", "7"))
+		if err != nil || len(v.Elems) != 2 {
+			t.Fatalf("%s reply: %v %v", cmd, v, err)
+		}
+		cursor = v.Elems[0].Str
+		out = append(out, v.Elems[1])
+		churn(calls)
+		if cursor == "0" || calls > 10000 {
+			return out
+		}
+	}
+}
+
+// checkZeroAlloc runs each command through c's dispatcher and fails for
+// those that allocate.
+func checkZeroAlloc(t *testing.T, c *Client, cmds [][]string) {
+	t.Helper()
+	for _, cmd := range cmds {
+		args := strArgs(cmd...)
+		allocs := testing.AllocsPerRun(100, func() {
+			c.out = c.out[:0]
+			c.execute(args)
+		})
+		if allocs != 0 {
+			t.Errorf("%q: %.1f allocs per call, reply %q", cmd, allocs, c.out)
+		}
+	}
 }
