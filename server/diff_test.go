@@ -30,6 +30,9 @@ import (
 //	!conn NAME           later commands use connection NAME (opened on
 //	                     first use on both servers); "!conn main" returns
 //	!resp3               switch the current connection to RESP3 (HELLO 3)
+//	!read                read one more reply on the current connection
+//	                     (a published message, the 2nd confirmation of
+//	                     SUBSCRIBE a b) from both servers and compare
 //
 // The expected output is never written down: it is whatever redis-server
 // answers, so a transcript is a differential test by construction.
@@ -92,6 +95,20 @@ func runTranscript(t *testing.T, path string) {
 			case "!resp3":
 				cur.ember.MustDo(t, "HELLO", "3")
 				cur.redis.MustDo(t, "HELLO", "3")
+				continue
+			case "!read":
+				got, err := cur.ember.Read()
+				if err != nil {
+					t.Fatalf("%s: ember: !read: %v", where, err)
+				}
+				want, err := cur.redis.Read()
+				if err != nil {
+					t.Fatalf("%s: redis: !read: %v", where, err)
+				}
+				if got != want {
+					mismatches++
+					t.Errorf("%s: !read\n   ember: %q\n   redis: %q", where, got, want)
+				}
 				continue
 			case "!sort", "!nocompare", "!type":
 				mode = word[1:]

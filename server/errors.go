@@ -38,7 +38,6 @@ const (
 	errProtoVersion    = "NOPROTO unsupported protocol version"
 	errUnknownType     = "ERR unknown type name"
 	errCountPositive   = "ERR COUNT must be > 0"
-	errSubscribedCtx   = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	errLCSBothLen      = "ERR If you want both the length and indexes, please just use IDX."
 	errLCSTypes        = "ERR The specified keys must contain string values"
 	errOOM             = "OOM command not allowed when used memory > 'maxmemory'."
@@ -51,6 +50,13 @@ const (
 	errLCSMemory       = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 	errLCSAlloc        = "ERR Insufficient memory, failed allocating transient memory for LCS"
 )
+
+// errSubscribedContext is the reply to a command other than (P|S)SUBSCRIBE,
+// (P|S)UNSUBSCRIBE, PING, QUIT and RESET on a RESP2 connection with
+// subscriptions; name is the command's full name ("client|list").
+func errSubscribedContext(name string) string {
+	return "ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+}
 
 // errWrongArity is the reply for a wrong argument count; name is the
 // command's full lower-case name ("get", "client|setname").
@@ -90,6 +96,13 @@ func errUnknownSubcommand(sub []byte, container string) string {
 	b = append(b, container...)
 	b = append(b, " HELP."...)
 	return string(b)
+}
+
+// errSubcommandSyntax is a container's reply for a subcommand given the
+// wrong arguments where the handler checks them (PUBSUB CHANNELS a b).
+func errSubcommandSyntax(sub []byte, container string) string {
+	return string(appendTrunc([]byte("ERR unknown subcommand or wrong number of arguments for '"), sub, 128)) +
+		"'. Try " + container + " HELP."
 }
 
 // appendTrunc appends at most n bytes of s, stopping at a NUL byte as C's

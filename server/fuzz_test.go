@@ -56,10 +56,13 @@ func FuzzReader(f *testing.F) {
 // fuzzDenied are commands FuzzDispatch does not run: they end the
 // connection or the process, or change settings shared by the whole test
 // binary (CONFIG SET dir changes the working directory, requirepass locks
-// other connections out).
+// other connections out), or answer once per argument by design (the
+// (un)subscribe family, which pubsub_test.go covers).
 var fuzzDenied = map[string]bool{
 	"shutdown": true, "quit": true, "client|kill": true, "config|set": true,
 	"config|rewrite": true,
+	"subscribe": true, "psubscribe": true, "ssubscribe": true,
+	"unsubscribe": true, "punsubscribe": true, "sunsubscribe": true,
 }
 
 // fuzzSentinel is a command no table holds; its reply is fixed, so reading

@@ -49,9 +49,12 @@ type Server struct {
 	runID    string
 	lastSave atomic.Int64
 
-	stats    serverStats
-	blocking blocking
-	info     infoState // INFO's calibration, peak memory and rates (info.go)
+	stats     serverStats
+	blocking  blocking
+	pubsub    pubsub                      // channels and patterns (pubsub.go)
+	notify    notifier                    // keyspace notifications (notify.go)
+	outLimits atomic.Pointer[[3]outLimit] // client-output-buffer-limit by class (output.go)
+	info      infoState                   // INFO's calibration, peak memory and rates (info.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
@@ -105,6 +108,9 @@ func New(cfg *Config, log *slog.Logger, level *slog.LevelVar) (*Server, error) {
 	s.lastSave.Store(time.Now().Unix())
 	s.refreshConfig()
 	s.applyEncodingLimits()
+	s.notify.srv = s
+	s.applyOutputLimits(cfg.Get("client-output-buffer-limit"))
+	s.notify.configure(cfg.Get("notify-keyspace-events"))
 	s.setLogLevel(cfg.Get("loglevel"))
 	return s, nil
 }

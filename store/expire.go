@@ -20,6 +20,17 @@ import (
 //
 // Lazy expiry still runs on access: a read that meets an expired entry treats
 // it as absent, and a write deletes it (emitting DEL) before acting.
+//
+// The cycle does not run on a fixed tick: each shard publishes its heap's
+// earliest expiry in an atomic (shard.next), so a cycle checks every shard
+// without taking a lock, and the loop sleeps until the earliest expiry of
+// the whole store, at most ActiveExpireInterval and at least
+// minExpireGap (or three times the last cycle's duration, keeping the
+// cycle under a quarter of a core as Redis's slow cycle). A write that sets
+// a TTL earlier than the loop's next wake-up wakes it. So keys are removed
+// (and their "expired" events published) within milliseconds of their
+// expiry time, where sampling lets Redis lag by seconds on a large
+// keyspace.
 
 // Tuning constants of the active expiry cycle.
 const (
@@ -31,6 +42,11 @@ const (
 	// activeExpireBudget bounds one whole cycle's CPU time (25% of the
 	// interval, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
 	activeExpireBudget = ActiveExpireInterval / 4
+	// minExpireGap is the shortest sleep between two cycles.
+	minExpireGap = time.Millisecond
+	// expireDutyFactor: the loop sleeps at least this many times the
+	// last cycle's duration (a cycle uses at most 1/(1+factor) of a core).
+	expireDutyFactor = 3
 )
 
 // expHeap is a min-heap of entries by expireAt; entries know their index.
@@ -127,36 +143,72 @@ func (s *shard) setExpireLocked(e *Entry, at int64) {
 		e.expireAt = at
 		s.exp.push(e)
 	}
+	s.noteNextLocked()
+}
+
+// noteNextLocked publishes the heap's earliest expiry (0: none) for the
+// lock-free checks of the expiry loop. REQUIRES: the shard's write lock.
+func (s *shard) noteNextLocked() {
+	var v int64
+	if len(s.exp) > 0 {
+		v = s.exp[0].expireAt
+	}
+	if s.next.Load() != v {
+		s.next.Store(v)
+	}
+}
+
+// expiryScheduled wakes the expiry loop when a TTL was set that expires
+// before the loop's next planned cycle.
+func (st *Store) expiryScheduled(at int64) {
+	if at != 0 && at < st.wakeAt.Load() {
+		select {
+		case st.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // expireCycle removes expired entries from every shard of every database,
 // at most activeExpireBatch per lock hold, within activeExpireBudget. It
-// returns how many keys it expired and whether it ran out of time.
-func (st *Store) expireCycle() (n int, timedOut bool) {
+// returns how many keys it expired, whether it ran out of time, and the
+// earliest expiry still pending (0: none).
+func (st *Store) expireCycle() (n int, timedOut bool, next int64) {
 	start := time.Now()
 	for _, db := range st.dbs {
 		for i := range db.shards {
 			sh := &db.shards[i]
 			for {
 				now := st.Now()
-				sh.mu.RLock()
-				due := len(sh.exp) > 0 && sh.exp[0].expireAt <= now
-				sh.mu.RUnlock()
-				if !due {
+				at := sh.next.Load()
+				if at == 0 || at > now {
+					if at != 0 && (next == 0 || at < next) {
+						next = at
+					}
 					break
 				}
 				k := st.expireShardBatch(db, sh, now)
 				n += k
 				if k < activeExpireBatch {
-					break
+					continue // re-read next: the shard may be done
 				}
 				if time.Since(start) > activeExpireBudget {
-					return n, true
+					return n, true, now
 				}
 			}
 		}
 	}
-	return n, false
+	return n, false, next
+}
+
+// expireDelay is how long the loop sleeps after a cycle that took took,
+// when the earliest pending expiry is next (0: none) and the time is now.
+func expireDelay(now, next int64, took time.Duration) time.Duration {
+	d := ActiveExpireInterval
+	if next != 0 {
+		d = min(d, time.Duration(next-now)*time.Millisecond)
+	}
+	return max(d, minExpireGap, expireDutyFactor*took)
 }
 
 // expireShardBatch deletes up to activeExpireBatch entries of sh that expired

@@ -45,6 +45,12 @@ type Store struct {
 	limits  Limits
 	seed    maphash.Seed
 	clock   atomic.Pointer[func() int64]
+	keyMiss atomic.Pointer[func(db int, key []byte)] // notify.go
+
+	// The expiry loop's next planned wake-up (store ms) and its wake-up
+	// call for TTLs due sooner (expire.go).
+	wakeAt atomic.Int64
+	wake   chan struct{}
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -69,6 +75,7 @@ func New(cfg Config) (*Store, error) {
 		seed: maphash.MakeSeed(),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
+		wake: make(chan struct{}, 1),
 	}
 	st.limits.setDefaults()
 	shift := uint8(64 - bits.TrailingZeros(uint(cfg.Shards)))
@@ -97,17 +104,25 @@ func (st *Store) Close() {
 
 func (st *Store) expireLoop() {
 	defer close(st.done)
-	t := time.NewTicker(ActiveExpireInterval)
+	t := time.NewTimer(ActiveExpireInterval)
 	defer t.Stop()
+	st.wakeAt.Store(st.Now() + ActiveExpireInterval.Milliseconds())
+	var lastStale time.Time
 	for {
 		select {
 		case <-st.stop:
 			return
 		case <-t.C:
-			_, timedOut := st.expireCycle()
-			if timedOut {
-				st.stats.ExpireCycleTimeouts.Add(1)
-			}
+		case <-st.wake:
+			t.Stop()
+		}
+		start := time.Now()
+		_, timedOut, next := st.expireCycle()
+		if timedOut {
+			st.stats.ExpireCycleTimeouts.Add(1)
+		}
+		if start.Sub(lastStale) >= ActiveExpireInterval {
+			lastStale = start
 			stale, vol := st.staleCount()
 			if vol > 0 {
 				st.stats.ExpiredStalePerc.Store(int64(stale) * 10000 / int64(vol))
@@ -115,12 +130,16 @@ func (st *Store) expireLoop() {
 				st.stats.ExpiredStalePerc.Store(0)
 			}
 		}
+		now := st.Now()
+		d := expireDelay(now, next, time.Since(start))
+		st.wakeAt.Store(now + d.Milliseconds())
+		t.Reset(d)
 	}
 }
 
 // ExpireNow runs one active expiry cycle synchronously (tests and DEBUG).
 func (st *Store) ExpireNow() int {
-	n, _ := st.expireCycle()
+	n, _, _ := st.expireCycle()
 	return n
 }
 
@@ -225,7 +244,8 @@ type shard struct {
 	used   atomic.Int64 // accounted bytes, readable without the lock
 	hits   atomic.Int64
 	misses atomic.Int64
-	_      [40]byte // keep neighbouring shards' locks on separate cache lines
+	next   atomic.Int64 // earliest expireAt in exp, 0 when empty (expire.go)
+	_      [32]byte     // keep neighbouring shards' locks on separate cache lines
 }
 
 // insertLocked adds a new entry. REQUIRES: write lock.
@@ -240,6 +260,7 @@ func (s *shard) insertLocked(e *Entry) {
 func (s *shard) deleteLocked(e *Entry) {
 	if e.heapIdx >= 0 {
 		s.exp.remove(e)
+		s.noteNextLocked()
 	}
 	s.tab.remove(e)
 	s.keys.Add(-1)
