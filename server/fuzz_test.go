@@ -61,7 +61,7 @@ func FuzzReader(f *testing.F) {
 var fuzzDenied = map[string]bool{
 	"shutdown": true, "quit": true, "client|kill": true, "config|set": true,
 	"config|rewrite": true,
-	"subscribe": true, "psubscribe": true, "ssubscribe": true,
+	"subscribe":      true, "psubscribe": true, "ssubscribe": true,
 	"unsubscribe": true, "punsubscribe": true, "sunsubscribe": true,
 }
 
