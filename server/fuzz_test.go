@@ -60,8 +60,7 @@ func FuzzReader(f *testing.F) {
 // (un)subscribe family, which pubsub_test.go covers).
 var fuzzDenied = map[string]bool{
 	"shutdown": true, "quit": true, "client|kill": true, "config|set": true,
-	"config|rewrite": true,
-	"subscribe":      true, "psubscribe": true, "ssubscribe": true,
+	"config|rewrite": true, "subscribe": true, "psubscribe": true, "ssubscribe": true,
 	"unsubscribe": true, "punsubscribe": true, "sunsubscribe": true,
 }
 
