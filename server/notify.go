@@ -135,6 +135,8 @@ type notifier struct {
 	// Journal records arrive one at a time (under the journal's lock):
 	// one scratch serves them all. Key misses come from any goroutine.
 	sc       notifyScratch
+	rec      recordEvents
+	sink     eventSink // n.sinkJournal, bound once
 	missPool sync.Pool
 }
 
@@ -142,8 +144,6 @@ type notifier struct {
 type notifyScratch struct {
 	pub     pubScratch
 	channel []byte
-	newDone []bool // Created keys already announced in this record
-	delDone []bool // Deleted keys already announced in this record
 }
 
 // configure applies a notify-keyspace-events value: it subscribes to the
@@ -158,6 +158,9 @@ func (n *notifier) configure(v string) {
 	on := f&(nfKeyspace|nfKeyevent) != 0
 	switch {
 	case on && f&nfJournal != 0 && n.cancel == nil:
+		if n.sink == nil {
+			n.sink = n.sinkJournal
+		}
 		n.cancel = st.Journal().Subscribe(n.onMutation)
 	case !(on && f&nfJournal != 0) && n.cancel != nil:
 		n.cancel()
@@ -205,15 +208,19 @@ func (n *notifier) fire(sc *notifyScratch, flags, class uint32, event string, db
 	}
 }
 
+// eventSink receives the events of a record, in order.
+type eventSink func(class uint32, event string, db int, key []byte)
+
 // recordEvents turns one journal record into events, in Redis's order.
 type recordEvents struct {
-	n     *notifier
-	sc    *notifyScratch
-	m     *store.Mutation
-	flags uint32
+	srv     *Server
+	m       *store.Mutation
+	emit    eventSink
+	newDone []bool // Created keys already announced
+	delDone []bool // Deleted keys already announced
 }
 
-// created reports the index of (db, key) in the record's created keys.
+// indexKey returns the index of (db, key) in refs, -1 if absent.
 func indexKey(refs []store.KeyRef, db int, key []byte) int {
 	for i, r := range refs {
 		if r.DB == db && string(r.Key) == string(key) {
@@ -223,72 +230,81 @@ func indexKey(refs []store.KeyRef, db int, key []byte) int {
 	return -1
 }
 
-// announceNew publishes "new" for (db, key) if the command created it and
-// it was not announced yet.
+// announceNew emits "new" for (db, key) if the command created it and it
+// was not announced yet.
 func (r *recordEvents) announceNew(db int, key []byte) {
-	if i := indexKey(r.m.Created, db, key); i >= 0 && !r.sc.newDone[i] {
-		r.sc.newDone[i] = true
-		r.n.fire(r.sc, r.flags, nfNew, "new", db, key)
+	if i := indexKey(r.m.Created, db, key); i >= 0 && !r.newDone[i] {
+		r.newDone[i] = true
+		r.emit(nfNew, "new", db, key)
 	}
 }
 
-// allNew publishes "new" for every created key not announced yet.
+// allNew emits "new" for every created key not announced yet.
 func (r *recordEvents) allNew() {
 	for i, k := range r.m.Created {
-		if !r.sc.newDone[i] {
-			r.sc.newDone[i] = true
-			r.n.fire(r.sc, r.flags, nfNew, "new", k.DB, k.Key)
+		if !r.newDone[i] {
+			r.newDone[i] = true
+			r.emit(nfNew, "new", k.DB, k.Key)
 		}
 	}
 }
 
-// key publishes event on (db, key), preceded by its "new" if it is new.
+// key emits event on (db, key), preceded by its "new" if it is new.
 func (r *recordEvents) key(class uint32, event string, db int, key []byte) {
 	r.announceNew(db, key)
-	r.n.fire(r.sc, r.flags, class, event, db, key)
+	r.emit(class, event, db, key)
 }
 
-// delIfDeleted publishes "del" for (db, key) if the command removed it
-// (an emptied collection) and it was not announced yet.
+// delIfDeleted emits "del" for (db, key) if the command removed it (an
+// emptied collection) and it was not announced yet.
 func (r *recordEvents) delIfDeleted(db int, key []byte) bool {
-	if i := indexKey(r.m.Deleted, db, key); i >= 0 && !r.sc.delDone[i] {
-		r.sc.delDone[i] = true
-		r.n.fire(r.sc, r.flags, nfGeneric, "del", db, key)
+	if i := indexKey(r.m.Deleted, db, key); i >= 0 && !r.delDone[i] {
+		r.delDone[i] = true
+		r.emit(nfGeneric, "del", db, key)
 		return true
 	}
 	return false
 }
 
 // onMutation is the journal subscriber.
-func (n *notifier) onMutation(m *store.Mutation) {
-	flags := n.flags.Load()
+func (n *notifier) onMutation(m *store.Mutation) { n.srv.mutationEvents(m, &n.rec, n.sink) }
+
+// sinkJournal publishes an event of a journal record (under the
+// journal's lock: one scratch serves every call).
+func (n *notifier) sinkJournal(class uint32, event string, db int, key []byte) {
+	n.fire(&n.sc, n.flags.Load(), class, event, db, key)
+}
+
+// mutationEvents emits a journal record's events, in Redis's order; r is
+// reusable scratch.
+func (s *Server) mutationEvents(m *store.Mutation, r *recordEvents, emit eventSink) {
 	if len(m.Args) < 2 {
 		return
 	}
-	sc := &n.sc
 	switch m.Cause {
 	case store.CauseExpired:
 		for _, k := range m.Args[1:] {
-			n.fire(sc, flags, nfExpired, "expired", m.DB, k)
+			emit(nfExpired, "expired", m.DB, k)
 		}
 		return
 	case store.CauseEvicted:
 		for _, k := range m.Args[1:] {
-			n.fire(sc, flags, nfEvicted, "evicted", m.DB, k)
+			emit(nfEvicted, "evicted", m.DB, k)
 		}
 		return
 	}
-	sc.newDone = resetBools(sc.newDone, len(m.Created))
-	sc.delDone = resetBools(sc.delDone, len(m.Deleted))
-	r := recordEvents{n: n, sc: sc, m: m, flags: flags}
+	r.srv, r.m, r.emit = s, m, emit
+	r.newDone = resetBools(r.newDone, len(m.Created))
+	r.delDone = resetBools(r.delDone, len(m.Deleted))
 	r.events()
 	r.allNew()
 	for i, k := range m.Deleted {
-		if !sc.delDone[i] {
-			sc.delDone[i] = true
-			n.fire(sc, flags, nfGeneric, "del", k.DB, k.Key)
+		if !r.delDone[i] {
+			r.delDone[i] = true
+			emit(nfGeneric, "del", k.DB, k.Key)
 		}
 	}
+	r.m, r.emit = nil, nil
 }
 
 func resetBools(b []bool, n int) []bool {
@@ -310,7 +326,7 @@ func (r *recordEvents) events() {
 	case eqFold(rec, "del"), eqFold(rec, "unlink"):
 		// A collection command's DEL only repeats an emptied key the
 		// command's own record already announced (or announces now).
-		collection := r.n.srv.cmdClass(m.Cmd)&^(nfGeneric|nfString) != 0
+		collection := r.srv.cmdClass(m.Cmd)&^(nfGeneric|nfString) != 0
 		for _, k := range a[1:] {
 			if !r.delIfDeleted(db, k) && !collection {
 				r.key(nfGeneric, "del", db, k)
@@ -341,7 +357,7 @@ func (r *recordEvents) events() {
 	case eqFold(rec, "persist"):
 		r.key(nfGeneric, "persist", db, a[1])
 	case eqFold(rec, "set"):
-		class, event, _ := r.n.srv.eventFor(m.Cmd, a)
+		class, event, _ := r.srv.eventFor(m.Cmd, a)
 		r.key(class, event, db, a[1])
 		if event == "set" && hasWord(a[3:], "pxat") && !hasWord(m.CmdArgs, "keepttl") {
 			r.key(nfGeneric, "expire", db, a[1])
@@ -389,7 +405,7 @@ func (r *recordEvents) events() {
 			r.delIfDeleted(db, a[2])
 		}
 	default:
-		class, event, ki := r.n.srv.eventFor(m.Cmd, a)
+		class, event, ki := r.srv.eventFor(m.Cmd, a)
 		if event == "" || ki >= len(a) {
 			return
 		}
