@@ -7,5 +7,7 @@
 // Files: commands.go is the command table and command.go its machinery;
 // client.go the connection loop and dispatch; resp.go the request reader;
 // reply.go the reply writer; errors.go every Redis error string; config.go
-// the parameter table; cmd_<family>.go the handlers by family.
+// the parameter table; cmd_<family>.go the handlers by family; output.go
+// the asynchronous output queue of clients others write to; pubsub.go the
+// channel and pattern registry; notify.go keyspace notifications.
 package server

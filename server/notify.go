@@ -359,7 +359,9 @@ func (r *recordEvents) events() {
 	case eqFold(rec, "set"):
 		class, event, _ := r.srv.eventFor(m.Cmd, a)
 		r.key(class, event, db, a[1])
-		if event == "set" && hasWord(a[3:], "pxat") && !hasWord(m.CmdArgs, "keepttl") {
+		// SET ... KEEPTTL is journaled with the TTL it kept: no "expire".
+		keptTTL := m.Cmd == "set" && len(m.CmdArgs) > 3 && hasWord(m.CmdArgs[3:], "keepttl")
+		if event == "set" && hasWord(a[3:], "pxat") && !keptTTL {
 			r.key(nfGeneric, "expire", db, a[1])
 		}
 	case eqFold(rec, "mset"):

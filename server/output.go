@@ -179,8 +179,8 @@ func (c *Client) drain(a *asyncOut, spare *[]byte) bool {
 		a.mu.Lock()
 		if len(a.buf) == 0 || a.closed {
 			a.softSince = time.Time{}
-			a.mu.Unlock()
 			c.obufSize.Store(0)
+			a.mu.Unlock()
 			return !a.closed
 		}
 		out := a.buf

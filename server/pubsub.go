@@ -392,7 +392,6 @@ func (c *Client) subscribe(k subKind, names [][]byte) {
 	}
 	if !was && cs.total() > 0 {
 		ps.clients.Add(1)
-		c.async.class = classPubsub
 	}
 	c.flushLocked()
 	c.unlockOut()
@@ -491,7 +490,7 @@ type pubScratch struct {
 }
 
 // appendBulk2 appends a RESP bulk string.
-func appendBulk2(b, s []byte) []byte {
+func appendBulk2[T string | []byte](b []byte, s T) []byte {
 	b = append(b, '$')
 	b = strconv.AppendInt(b, int64(len(s)), 10)
 	b = append(b, '\r', '\n')
@@ -528,9 +527,24 @@ func (ps *pubsub) publish(self *Client, sc *pubScratch, channelName, message []b
 			}
 		}
 	}
-	if shard {
-		return n
+	if !shard {
+		n += ps.publishPatterns(self, sc, channelName, message)
 	}
+	// A huge message must not stay allocated in every publisher's scratch.
+	if cap(sc.msg) > maxScratch || cap(sc.pmsg) > maxScratch {
+		sc.msg, sc.pmsg = nil, nil
+	}
+	return n
+}
+
+// maxScratch is the largest frame buffer a pubScratch keeps between
+// publishes.
+const maxScratch = 64 << 10
+
+// publishPatterns delivers message to the subscribers of the patterns
+// matching channelName and returns the number of deliveries.
+func (ps *pubsub) publishPatterns(self *Client, sc *pubScratch, channelName, message []byte) int64 {
+	var n int64
 	sc.pats = ps.patterns.match(channelName, sc.pats[:0])
 	for i, p := range sc.pats {
 		sc.pats[i] = nil
@@ -539,7 +553,7 @@ func (ps *pubsub) publish(self *Client, sc *pubScratch, channelName, message []b
 			continue
 		}
 		sc.pmsg = append(sc.pmsg[:0], "*4\r\n$8\r\npmessage\r\n"...)
-		sc.pmsg = appendBulk2(sc.pmsg, []byte(p.name))
+		sc.pmsg = appendBulk2(sc.pmsg, p.name)
 		sc.pmsg = appendBulk2(sc.pmsg, channelName)
 		sc.pmsg = appendBulk2(sc.pmsg, message)
 		for _, s := range subs {

@@ -22,8 +22,9 @@ import (
 // it as absent, and a write deletes it (emitting DEL) before acting.
 //
 // The cycle does not run on a fixed tick: each shard publishes its heap's
-// earliest expiry in an atomic (shard.next), so a cycle checks every shard
-// without taking a lock, and the loop sleeps until the earliest expiry of
+// earliest expiry in an atomic, kept side by side with the other shards'
+// (DB.nexts), so a cycle checks every shard in a few cache lines without
+// taking a lock, and the loop sleeps until the earliest expiry of
 // the whole store, at most ActiveExpireInterval and at least
 // minExpireGap (or three times the last cycle's duration, keeping the
 // cycle under a quarter of a core as Redis's slow cycle). A write that sets
@@ -175,19 +176,19 @@ func (st *Store) expiryScheduled(at int64) {
 // earliest expiry still pending (0: none).
 func (st *Store) expireCycle() (n int, timedOut bool, next int64) {
 	start := time.Now()
+	now := st.Now()
 	for _, db := range st.dbs {
-		for i := range db.shards {
-			sh := &db.shards[i]
+		for i := range db.nexts {
 			for {
-				now := st.Now()
-				at := sh.next.Load()
+				at := db.nexts[i].Load()
 				if at == 0 || at > now {
 					if at != 0 && (next == 0 || at < next) {
 						next = at
 					}
 					break
 				}
-				k := st.expireShardBatch(db, sh, now)
+				k := st.expireShardBatch(db, &db.shards[i], now)
+				now = st.Now()
 				n += k
 				if k < activeExpireBatch {
 					continue // re-read next: the shard may be done

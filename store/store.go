@@ -80,7 +80,11 @@ func New(cfg Config) (*Store, error) {
 	st.limits.setDefaults()
 	shift := uint8(64 - bits.TrailingZeros(uint(cfg.Shards)))
 	for i := 0; i < cfg.Databases; i++ {
-		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift}
+		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift,
+			nexts: make([]atomic.Int64, cfg.Shards)}
+		for j := range db.shards {
+			db.shards[j].next = &db.nexts[j]
+		}
 		st.dbs = append(st.dbs, db)
 	}
 	return st, nil
@@ -244,8 +248,8 @@ type shard struct {
 	used   atomic.Int64 // accounted bytes, readable without the lock
 	hits   atomic.Int64
 	misses atomic.Int64
-	next   atomic.Int64 // earliest expireAt in exp, 0 when empty (expire.go)
-	_      [32]byte     // keep neighbouring shards' locks on separate cache lines
+	next   *atomic.Int64 // earliest expireAt in exp, 0 when empty: an element of DB.nexts
+	_      [32]byte      // keep neighbouring shards' locks on separate cache lines
 }
 
 // insertLocked adds a new entry. REQUIRES: write lock.
@@ -272,7 +276,10 @@ type DB struct {
 	store  *Store
 	index  int
 	shards []shard
-	shift  uint8
+	// nexts holds each shard's earliest expiry side by side, so the
+	// expiry loop checks every shard in a few cache lines (expire.go).
+	nexts []atomic.Int64
+	shift uint8
 }
 
 // Index returns the database number.
