@@ -1,6 +1,7 @@
 package store
 
 import (
+	"runtime"
 	"time"
 )
 
@@ -26,8 +27,12 @@ import (
 // (DB.nexts), so a cycle checks every shard in a few cache lines without
 // taking a lock, and the loop sleeps until the earliest expiry of
 // the whole store, at most ActiveExpireInterval and at least
-// minExpireGap (or three times the last cycle's duration, keeping the
-// cycle under a quarter of a core as Redis's slow cycle). A write that sets
+// minExpireGap, and at least three times the last cycle's duration (the
+// cycle stays under a quarter of a core, as Redis's slow cycle) unless that
+// cycle ran out of budget with keys still due: then the loop rests as long
+// as it worked (half a core, about what Redis's slow and fast cycles
+// together may take), and yields between batches so that clients sharing
+// its thread keep running. A write that sets
 // a TTL earlier than the loop's next wake-up wakes it. So keys are removed
 // (and their "expired" events published) within milliseconds of their
 // expiry time, where sampling lets Redis lag by seconds on a large
@@ -46,8 +51,10 @@ const (
 	// minExpireGap is the shortest sleep between two cycles.
 	minExpireGap = time.Millisecond
 	// expireDutyFactor: the loop sleeps at least this many times the
-	// last cycle's duration (a cycle uses at most 1/(1+factor) of a core).
-	expireDutyFactor = 3
+	// last cycle's duration (a cycle uses at most 1/(1+factor) of a core);
+	// expireBacklogDutyFactor after a cycle that ran out of budget.
+	expireDutyFactor        = 3
+	expireBacklogDutyFactor = 1
 )
 
 // expHeap is a min-heap of entries by expireAt; entries know their index.
@@ -118,6 +125,30 @@ func (h *expHeap) remove(e *Entry) {
 	if cap(*h) > 64 && len(*h) < cap(*h)/4 {
 		*h = append(expHeap(nil), (*h)...)
 	}
+}
+
+// countDue counts the entries due by now, at most limit. A node after now
+// has only later nodes below it, so the walk visits the due nodes and
+// their children: O(1) when nothing is due.
+func (h expHeap) countDue(now int64, limit int) int {
+	var stack [64]int
+	todo := stack[:0]
+	if len(h) > 0 {
+		todo = append(todo, 0)
+	}
+	n := 0
+	for len(todo) > 0 && n < limit {
+		i := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if h[i].expireAt > now {
+			continue
+		}
+		n++
+		for c := 2*i + 1; c <= 2*i+2 && c < len(h); c++ {
+			todo = append(todo, c)
+		}
+	}
+	return n
 }
 
 // fix restores order after e.expireAt changed.
@@ -196,18 +227,23 @@ func (st *Store) expireCycle() (n int, timedOut bool, next int64) {
 				if time.Since(start) > activeExpireBudget {
 					return n, true, now
 				}
+				runtime.Gosched()
 			}
 		}
 	}
 	return n, false, next
 }
 
-// expireDelay is how long the loop sleeps after a cycle that took took,
-// when the earliest pending expiry is next (0: none) and the time is now.
-func expireDelay(now, next int64, took time.Duration) time.Duration {
+// expireDelay is how long the loop sleeps after a cycle that took took
+// (and timedOut, with keys still due), when the earliest pending expiry is
+// next (0: none) and the time is now.
+func expireDelay(now, next int64, took time.Duration, timedOut bool) time.Duration {
 	d := ActiveExpireInterval
 	if next != 0 {
 		d = min(d, time.Duration(next-now)*time.Millisecond)
+	}
+	if timedOut {
+		return max(d, minExpireGap, expireBacklogDutyFactor*took)
 	}
 	return max(d, minExpireGap, expireDutyFactor*took)
 }
@@ -240,17 +276,13 @@ func (st *Store) staleCount() (stale, volatile int) {
 	now := st.Now()
 	for _, db := range st.dbs {
 		for i := range db.shards {
+			if db.nexts[i].Load() == 0 {
+				continue // no TTL in this shard
+			}
 			sh := &db.shards[i]
 			sh.mu.RLock()
 			volatile += len(sh.exp)
-			// The heap is ordered, so stale entries are a prefix in
-			// expectation; counting them exactly would need a walk, and a
-			// bounded walk of the top levels is enough for a percentage.
-			for j := 0; j < len(sh.exp) && j < 1024; j++ {
-				if sh.exp[j].expireAt <= now {
-					stale++
-				}
-			}
+			stale += sh.exp.countDue(now, 1024)
 			sh.mu.RUnlock()
 		}
 	}

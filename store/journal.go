@@ -71,6 +71,10 @@ type Journal struct {
 	mu   sync.Mutex
 	seq  uint64
 	subs atomic.Pointer[[]*subscription]
+	// expired is emitExpired's record, reused under mu (expiry must not
+	// allocate per key: a burst of expiries would feed the GC).
+	expired     Mutation
+	expiredArgs [2][]byte
 }
 
 type subscription struct{ fn Subscriber }
@@ -131,12 +135,17 @@ func (j *Journal) emitMutation(m *Mutation) {
 		return
 	}
 	j.mu.Lock()
+	j.deliverLocked(*p, m)
+	j.mu.Unlock()
+}
+
+// deliverLocked numbers m and hands it to subs. REQUIRES: j.mu.
+func (j *Journal) deliverLocked(subs []*subscription, m *Mutation) {
 	j.seq++
 	m.Seq = j.seq
-	for _, s := range *p {
+	for _, s := range subs {
 		s.fn(m)
 	}
-	j.mu.Unlock()
 }
 
 var (
@@ -145,8 +154,15 @@ var (
 
 // emitExpired journals the removal of an expired key as DEL.
 func (j *Journal) emitExpired(db int, key []byte) {
-	if !j.Active() {
+	p := j.subs.Load()
+	if p == nil {
 		return
 	}
-	j.emit(db, CauseExpired, [][]byte{cmdDEL, key})
+	j.mu.Lock()
+	j.expiredArgs = [2][]byte{cmdDEL, key}
+	j.expired = Mutation{DB: db, Args: j.expiredArgs[:], Cause: CauseExpired}
+	j.deliverLocked(*p, &j.expired)
+	j.expired = Mutation{}
+	j.expiredArgs = [2][]byte{}
+	j.mu.Unlock()
 }

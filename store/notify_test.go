@@ -116,17 +116,19 @@ func TestExpireSchedule(t *testing.T) {
 	for _, c := range []struct {
 		now, next int64
 		took      time.Duration
+		timedOut  bool
 		want      time.Duration
 	}{
-		{1000, 0, 0, ActiveExpireInterval},                          // nothing pending
-		{1000, 1040, 0, 40 * time.Millisecond},                      // sleep until the next expiry
-		{1000, 500000, 0, ActiveExpireInterval},                     // at most the interval
-		{1000, 1000, 0, minExpireGap},                               // due now: the floor
-		{1000, 1002, 10 * time.Millisecond, 30 * time.Millisecond},  // a long cycle rests 3x
-		{1000, 9000, 40 * time.Millisecond, 120 * time.Millisecond}, // ... even past the interval
+		{1000, 0, 0, false, ActiveExpireInterval},                          // nothing pending
+		{1000, 1040, 0, false, 40 * time.Millisecond},                      // sleep until the next expiry
+		{1000, 500000, 0, false, ActiveExpireInterval},                     // at most the interval
+		{1000, 1000, 0, false, minExpireGap},                               // due now: the floor
+		{1000, 1002, 10 * time.Millisecond, false, 30 * time.Millisecond},  // a long cycle rests 3x
+		{1000, 9000, 40 * time.Millisecond, false, 120 * time.Millisecond}, // ... even past the interval
+		{1000, 1000, 25 * time.Millisecond, true, 25 * time.Millisecond},   // a backlog: rest 1x
 	} {
-		if got := expireDelay(c.now, c.next, c.took); got != c.want {
-			t.Errorf("expireDelay(%d, %d, %v) = %v, want %v", c.now, c.next, c.took, got, c.want)
+		if got := expireDelay(c.now, c.next, c.took, c.timedOut); got != c.want {
+			t.Errorf("expireDelay(%d, %d, %v, %v) = %v, want %v", c.now, c.next, c.took, c.timedOut, got, c.want)
 		}
 	}
 
@@ -168,5 +170,29 @@ func TestExpireSchedule(t *testing.T) {
 	case <-st.wake:
 	default:
 		t.Fatal("a TTL before the planned wake-up did not wake the loop")
+	}
+}
+
+// TestCountDue: the pruned walk of the expiry heap counts exactly the due
+// entries (up to its limit).
+func TestCountDue(t *testing.T) {
+	var h expHeap
+	for i := 0; i < 5000; i++ {
+		e := &Entry{expireAt: int64((i * 7919) % 10007), heapIdx: -1}
+		h.push(e)
+	}
+	for _, now := range []int64{-1, 0, 1, 50, 3000, 10006, 20000} {
+		want := 0
+		for _, e := range h {
+			if e.expireAt <= now {
+				want++
+			}
+		}
+		if got := h.countDue(now, 1<<30); got != want {
+			t.Errorf("countDue(%d) = %d, want %d", now, got, want)
+		}
+		if got := h.countDue(now, 100); got != min(want, 100) {
+			t.Errorf("countDue(%d, 100) = %d, want %d", now, got, min(want, 100))
+		}
 	}
 }

@@ -135,7 +135,7 @@ func (st *Store) expireLoop() {
 			}
 		}
 		now := st.Now()
-		d := expireDelay(now, next, time.Since(start))
+		d := expireDelay(now, next, time.Since(start), timedOut)
 		st.wakeAt.Store(now + d.Milliseconds())
 		t.Reset(d)
 	}
