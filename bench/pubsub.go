@@ -3,10 +3,14 @@ package bench
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 	"time"
 )
 
-// The pubsub workload: one publisher, N subscribers on one channel.
+// The pubsub workload: one publisher, N subscribers on one channel, or
+// (--channels) on each of several channels the publisher picks from at
+// random, by SUBSCRIBE to every channel or (--psubscribe) by one pattern
+// matching them all: every message reaches every subscriber either way.
 //
 // Each payload starts with its send time (8 bytes, little-endian
 // nanoseconds on this process's monotonic clock; at a fixed rate, the
@@ -25,18 +29,34 @@ type subscriber struct {
 	ok bool // SUBSCRIBE succeeded
 }
 
-// subscribe sends SUBSCRIBE and reads its confirmation.
-func (s *subscriber) subscribe() error {
-	s.c.wb = appendCommand(s.c.wb[:0], "SUBSCRIBE", pubsubChan)
+// subscribe sends SUBSCRIBE (or PSUBSCRIBE) and reads its confirmations.
+func (s *subscriber) subscribe(channels int, pattern bool) error {
+	var args []string
+	switch {
+	case pattern && channels > 1:
+		args = []string{"PSUBSCRIBE", pubsubChan + ":*"}
+	case pattern:
+		args = []string{"PSUBSCRIBE", pubsubChan + "*"}
+	case channels > 1:
+		args = []string{"SUBSCRIBE"}
+		for i := 0; i < channels; i++ {
+			args = append(args, pubsubChan+":"+strconv.Itoa(i))
+		}
+	default:
+		args = []string{"SUBSCRIBE", pubsubChan}
+	}
+	s.c.wb = appendCommand(s.c.wb[:0], args...)
 	if _, err := s.c.nc.Write(s.c.wb); err != nil {
 		return err
 	}
-	if err := s.c.rd.read(&s.c.rp); err != nil {
-		return err
-	}
-	if s.c.rp.kind == '-' {
-		s.noteError(s.c.rp.text)
-		return nil
+	for range args[1:] {
+		if err := s.c.rd.read(&s.c.rp); err != nil {
+			return err
+		}
+		if s.c.rp.kind == '-' {
+			s.noteError(s.c.rp.text)
+			return nil
+		}
 	}
 	s.ok = true
 	return nil
@@ -67,7 +87,9 @@ func (s *subscriber) run(ctl *roundCtl) error {
 		if err != nil {
 			return err
 		}
-		if kn != 7 || string(kind[:7]) != "message" || n != 3 {
+		msg := kn == 7 && string(kind[:7]) == "message" && n == 3
+		pmsg := kn == 8 && string(kind[:8]) == "pmessage" && n == 4
+		if !msg && !pmsg {
 			for i := int64(1); i < n; i++ { // not a message: skip it
 				if err := rd.read(&s.c.rp); err != nil {
 					return err
@@ -75,8 +97,10 @@ func (s *subscriber) run(ctl *roundCtl) error {
 			}
 			continue
 		}
-		if _, _, err := rd.bulkPrefix(nil); err != nil { // the channel
-			return err
+		for i := int64(2); i < n; i++ { // the pattern, then the channel
+			if _, _, err := rd.bulkPrefix(nil); err != nil {
+				return err
+			}
 		}
 		pn, _, err := rd.bulkPrefix(stamp[:])
 		if err != nil {
@@ -113,7 +137,7 @@ func (r *runner) runPubsubRound(t *Target, p *genParams, depth, round int) (*Rou
 	subs := make([]*subscriber, nsubs)
 	for i := range subs {
 		subs[i] = &subscriber{c: conns[i+1]}
-		if err := subs[i].subscribe(); err != nil {
+		if err := subs[i].subscribe(o.Channels, o.Psubscribe); err != nil {
 			return nil, t.fail("SUBSCRIBE", err)
 		}
 	}

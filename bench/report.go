@@ -189,6 +189,8 @@ type Settings struct {
 	Rate        float64 `json:"rate,omitempty"`
 	Ratio       string  `json:"ratio,omitempty"`
 	Subscribers int     `json:"subscribers,omitempty"`
+	Channels    int     `json:"channels,omitempty"`
+	Psubscribe  bool    `json:"psubscribe,omitempty"`
 	Maxmemory   string  `json:"maxmemory,omitempty"`
 	Policy      string  `json:"maxmemory_policy,omitempty"`
 	CPUs        int     `json:"cpus"`
@@ -211,6 +213,7 @@ func newReport(o *Options, targets []*Target) *Report {
 		Clients: o.Clients, Pipelines: o.Pipelines, Rounds: o.Rounds, Requests: o.Requests,
 		Warmup: o.Warmup.String(), Keyspace: o.Keyspace, Dist: o.Dist.String(),
 		ValueSize: vs, Seed: o.Seed, Rate: o.Rate, Subscribers: o.Subscribers,
+		Channels: o.Channels, Psubscribe: o.Psubscribe,
 		Maxmemory: o.Server.Maxmemory, Policy: o.Server.MaxmemoryPolicy, CPUs: runtime.NumCPU(),
 	}}
 	if o.Duration > 0 {
@@ -296,7 +299,11 @@ func (c *Case) describe(s *Settings) string {
 		if subs < 1 {
 			subs = s.Clients
 		}
-		fmt.Fprintf(&b, "1 publisher, %d subscribers, pipeline %d", subs, c.Pipeline)
+		how := "SUBSCRIBE"
+		if s.Psubscribe {
+			how = "PSUBSCRIBE"
+		}
+		fmt.Fprintf(&b, "1 publisher, %d subscribers (%s), %d channel(s), pipeline %d", subs, how, max(s.Channels, 1), c.Pipeline)
 	} else {
 		fmt.Fprintf(&b, "%d clients, pipeline %d", s.Clients, c.Pipeline)
 	}

@@ -53,6 +53,8 @@ type Options struct {
 	MsetKeys    int
 	Fields      int
 	Subscribers int
+	Channels    int  // pubsub: channels the publisher spreads over (0, 1: one)
+	Psubscribe  bool // pubsub: subscribers use one pattern for every channel
 	Flush       bool
 
 	JSON     bool      // print JSON instead of tables
@@ -244,6 +246,7 @@ func newRunner(ctx context.Context, o *Options, targets []*Target, out, log io.W
 		values:     values[:o.ValueMax],
 		seed:       o.Seed,
 		numClients: o.Clients,
+		channels:   uint64(max(o.Channels, 1)),
 	}
 	if o.Dist == ZipfDist {
 		p.zipf = NewZipf(o.Keyspace, o.ZipfExp)

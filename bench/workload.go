@@ -175,6 +175,7 @@ type genParams struct {
 	values     []byte // valueMax bytes fixed by the seed
 	seed       uint64
 	numClients int
+	channels   uint64 // pubsub: channels published to (1: pubsubChan alone)
 }
 
 // gen produces one connection's command stream.
@@ -328,7 +329,11 @@ func (g *gen) next(b []byte, s *slot) []byte {
 		}
 		v := g.value()
 		b = append(b, "*3\r\n$7\r\nPUBLISH\r\n"...)
-		b = appendBulkString(b, pubsubChan)
+		if g.p.channels > 1 {
+			b = appendBulkKey(b, pubsubChan+":", g.r.uint64n(g.p.channels))
+		} else {
+			b = appendBulkString(b, pubsubChan)
+		}
 		b = append(b, '$')
 		b = appendUint(b, uint64(max(len(v), stampLen)))
 		b = append(b, '\r', '\n')

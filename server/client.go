@@ -38,8 +38,10 @@ type Client struct {
 	readyKeys     []readyKey
 	readyNext     int // readyKeys[readyNext:] are still to be served
 	deferredReady []readyKey
-	stop          chan struct{} // closed when the client must end (kill, shutdown)
-	async         *asyncOut     // output queue once others may write to c (output.go)
+	stop          chan struct{}              // closed when the client must end (kill, shutdown)
+	async         *asyncOut                  // output queue once others may write to c (output.go)
+	subs          atomic.Pointer[clientSubs] // pub/sub subscriptions (pubsub.go)
+	pubBuf        *pubScratch                // PUBLISH's buffers (cmd_pubsub.go)
 	stopOnce      sync.Once
 
 	batchStart time.Time     // when the current batch of commands began
@@ -102,6 +104,7 @@ func (c *Client) serve() {
 	defer c.srv.removeClient(c)
 	defer c.conn.Close()
 	defer c.finishAsync()
+	defer c.unsubscribeAll()
 	c.beginBatch()
 	for {
 		for {
@@ -167,6 +170,9 @@ func (c *Client) flush() bool {
 	if len(c.out) == 0 {
 		return true
 	}
+	if c.syncOverLimit() != nil {
+		return false
+	}
 	n, err := c.conn.Write(c.out)
 	c.srv.stats.netOutput.Add(int(c.id), int64(n))
 	if cap(c.out) > 4*outFlushThreshold {
@@ -225,6 +231,11 @@ func (c *Client) execute(args [][]byte) {
 		cmd.stats.reject(int(c.id))
 		return
 	}
+	if !c.resp3 && c.subscribed() && !subscribedCtxAllowed(cmd) {
+		c.WriteError(errSubscribedContext(cmd.FullName()))
+		cmd.stats.reject(int(c.id))
+		return
+	}
 	c.call(cmd, args)
 }
 
@@ -239,6 +250,10 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 		start = time.Since(c.batchStart)
 	}
 	c.tx.SetTime(c.srv.store.NowFrom(c.batchStart.Add(start)))
+	c.tx.SetCommand(cmd.Name, args)
+	if c.async != nil {
+		c.stageOut()
+	}
 	c.run(cmd, args)
 	if len(c.deferredReady) > 0 {
 		c.serveDeferred()

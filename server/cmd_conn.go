@@ -19,6 +19,17 @@ import (
 
 // PING [message]
 func cmdPing(c *Client, args [][]byte) {
+	if !c.resp3 && len(args) <= 2 && c.subscribed() {
+		// RESP2 subscribed context: ["pong", message or ""].
+		c.WriteArray(2)
+		c.WriteBulkString("pong")
+		if len(args) == 2 {
+			c.WriteBulk(args[1])
+		} else {
+			c.WriteBulkString("")
+		}
+		return
+	}
 	switch len(args) {
 	case 1:
 		c.WriteSimple("PONG")
@@ -61,6 +72,7 @@ func (c *Client) setProto(v int64) {
 	c.mu.Lock()
 	c.resp3 = v == 3
 	c.mu.Unlock()
+	c.protoChanged()
 }
 
 // setName sets or (with "") clears the connection's name.
@@ -196,11 +208,13 @@ func cmdHello(c *Client, args [][]byte) {
 func cmdReset(c *Client, args [][]byte) {
 	c.stopMonitoring()
 	c.selectDB(0)
+	c.unsubscribeAll()
 	c.mu.Lock()
 	c.resp3 = false
 	c.name = ""
 	c.user = "default"
 	c.mu.Unlock()
+	c.protoChanged()
 	c.authed = *c.srv.requirePass.Load() == ""
 	// Redis 7.2 documents that RESET turns NO-EVICT and NO-TOUCH off.
 	c.noEvict.Store(false)
@@ -288,9 +302,14 @@ func clientTypeByName(name []byte) (typ string, ok bool) {
 	return "", false
 }
 
-// clientType is the connection's class for TYPE filters. ember has no
-// replicas, masters or subscribers yet, so every client is normal.
-func (c *Client) clientType() string { return "normal" }
+// clientType is the connection's class for TYPE filters: pubsub while it
+// has subscriptions (ember has no replicas or masters yet), else normal.
+func (c *Client) clientType() string {
+	if c.subscribed() {
+		return "pubsub"
+	}
+	return "normal"
+}
 
 // peerAddr is CLIENT LIST's addr: ip:port, or path:0 for a unix socket.
 func (c *Client) peerAddr() string { return c.raddr }
@@ -331,6 +350,9 @@ func (c *Client) clientFlags(self *Client) string {
 	var f []byte
 	if c.monitor.Load() {
 		f = append(f, 'O')
+	}
+	if c.subscribed() {
+		f = append(f, 'P')
 	}
 	if c.waiter.Load() != nil {
 		f = append(f, 'b')
@@ -399,9 +421,9 @@ func (c *Client) appendInfo(b []byte, self *Client, cur *Command, args [][]byte)
 	num("idle", (now.UnixMilli()-c.lastIO.Load())/1000)
 	str("flags", c.clientFlags(self))
 	num("db", c.dbIndex.Load())
-	num("sub", 0)
-	num("psub", 0)
-	num("ssub", 0)
+	num("sub", c.subCount(subChannel))
+	num("psub", c.subCount(subPattern))
+	num("ssub", c.subCount(subShard))
 	num("multi", -1)
 	num("qbuf", qbuf)
 	num("qbuf-free", qfree)

@@ -49,6 +49,8 @@ type param struct {
 	norm func(string) (string, error)
 	// apply pushes a new value into the running server (nil: read on use).
 	apply func(s *Server, v string)
+	// show, when set, is CONFIG GET's spelling of the stored value.
+	show func(v string) string
 }
 
 // Config is the server's parameter set: canonical string values by name.
@@ -71,6 +73,15 @@ func params() map[string]*param {
 		paramList = append(paramList, emberParams()...)
 		paramList = append(paramList, compatParams()...)
 		for _, p := range paramList {
+			switch p.name {
+			case "client-output-buffer-limit":
+				p.compat = false
+				p.apply = func(s *Server, v string) { s.applyOutputLimits(v) }
+			case "notify-keyspace-events":
+				p.compat = false
+				p.apply = func(s *Server, v string) { s.notify.configure(v) }
+				p.show = showNotifyFlags
+			}
 			if set, ok := encodingParams[p.name]; ok {
 				p.compat = false
 				p.apply = func(s *Server, v string) {
@@ -547,50 +558,6 @@ func normReplBacklogSize(v string) (string, error) {
 	return itoa(max(n, 16*1024)), nil
 }
 
-// keyspaceEventClasses are notify-keyspace-events' class letters in the
-// order Redis prints them; "A" stands for the first ten.
-const keyspaceEventClasses = "g$lshzxetd"
-
-func normKeyspaceEvents(v string) (string, error) {
-	set := map[byte]bool{}
-	for i := 0; i < len(v); i++ {
-		ch := v[i]
-		switch {
-		case ch == 'A':
-			for j := 0; j < len(keyspaceEventClasses); j++ {
-				set[keyspaceEventClasses[j]] = true
-			}
-		case strings.IndexByte(keyspaceEventClasses+"KEmn", ch) >= 0:
-			set[ch] = true
-		default:
-			return "", errors.New("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
-		}
-	}
-	var out []byte
-	all := true
-	for j := 0; j < len(keyspaceEventClasses); j++ {
-		all = all && set[keyspaceEventClasses[j]]
-	}
-	if all {
-		out = append(out, 'A')
-	} else {
-		for j := 0; j < len(keyspaceEventClasses); j++ {
-			if set[keyspaceEventClasses[j]] {
-				out = append(out, keyspaceEventClasses[j])
-			}
-		}
-	}
-	if set['n'] {
-		out = append(out, 'n')
-	}
-	for _, ch := range []byte("KEm") {
-		if set[ch] {
-			out = append(out, ch)
-		}
-	}
-	return string(out), nil
-}
-
 // normProcTitle accepts the templates Redis does: "{{" and "}}" are
 // literal braces, every {variable} must be one Redis knows, and the
 // template may not be empty.
@@ -965,7 +932,11 @@ func (c *Config) get(patterns []string) [][2]string {
 	add := func(name string, p *param) {
 		if !seen[name] {
 			seen[name] = true
-			out = append(out, [2]string{name, c.values[p.name]})
+			v := c.values[p.name]
+			if p.show != nil {
+				v = p.show(v)
+			}
+			out = append(out, [2]string{name, v})
 		}
 	}
 	for _, pat := range patterns {

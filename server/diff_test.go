@@ -30,6 +30,11 @@ import (
 //	!conn NAME           later commands use connection NAME (opened on
 //	                     first use on both servers); "!conn main" returns
 //	!resp3               switch the current connection to RESP3 (HELLO 3)
+//	!read                read one more reply on the current connection
+//	                     (a published message, the 2nd confirmation of
+//	                     SUBSCRIBE a b) from both servers and compare
+//	!drain               send PING on the current connection and compare
+//	                     every reply up to PING's (all pending messages)
 //
 // The expected output is never written down: it is whatever redis-server
 // answers, so a transcript is a differential test by construction.
@@ -93,6 +98,27 @@ func runTranscript(t *testing.T, path string) {
 				cur.ember.MustDo(t, "HELLO", "3")
 				cur.redis.MustDo(t, "HELLO", "3")
 				continue
+			case "!drain":
+				got, want := drainUntilPong(t, where, "ember", cur.ember), drainUntilPong(t, where, "redis", cur.redis)
+				if got != want {
+					mismatches++
+					t.Errorf("%s: !drain\n   ember: %q\n   redis: %q", where, got, want)
+				}
+				continue
+			case "!read":
+				got, err := cur.ember.Read()
+				if err != nil {
+					t.Fatalf("%s: ember: !read: %v", where, err)
+				}
+				want, err := cur.redis.Read()
+				if err != nil {
+					t.Fatalf("%s: redis: !read: %v", where, err)
+				}
+				if got != want {
+					mismatches++
+					t.Errorf("%s: !read\n   ember: %q\n   redis: %q", where, got, want)
+				}
+				continue
 			case "!sort", "!nocompare", "!type":
 				mode = word[1:]
 				line = rest
@@ -134,6 +160,25 @@ func runTranscript(t *testing.T, path string) {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// drainUntilPong sends PING and returns every reply up to and including
+// PING's (RESP2 subscribed or not, or RESP3).
+func drainUntilPong(t *testing.T, where, name string, c *resptest.Conn) string {
+	if err := c.Write(resptest.Encode("PING")); err != nil {
+		t.Fatalf("%s: %s: !drain: %v", where, name, err)
+	}
+	var all strings.Builder
+	for {
+		r, err := c.Read()
+		if err != nil {
+			t.Fatalf("%s: %s: !drain: %v (after %q)", where, name, err, all.String())
+		}
+		all.WriteString(r)
+		if r == "+PONG\r\n" || r == "*2\r\n$4\r\npong\r\n$0\r\n\r\n" {
+			return all.String()
+		}
 	}
 }
 

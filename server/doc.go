@@ -9,5 +9,8 @@
 // reply.go the reply writer; errors.go every Redis error string; config.go
 // the parameter table; cmd_<family>.go the handlers by family; admin.go the
 // admin HTTP listener and metrics.go its Prometheus collector; slowlog.go,
-// latency.go and monitor.go what the command path hands every call to.
+// latency.go and monitor.go what the command path hands every call to;
+// output.go the asynchronous output queue of clients others write to;
+// pubsub.go the channel and pattern registry; notify.go keyspace
+// notifications.
 package server

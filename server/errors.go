@@ -39,7 +39,6 @@ const (
 	errProtoVersion    = "NOPROTO unsupported protocol version"
 	errUnknownType     = "ERR unknown type name"
 	errCountPositive   = "ERR COUNT must be > 0"
-	errSubscribedCtx   = "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 	errLCSBothLen      = "ERR If you want both the length and indexes, please just use IDX."
 	errLCSTypes        = "ERR The specified keys must contain string values"
 	errOOM             = "OOM command not allowed when used memory > 'maxmemory'."
@@ -70,6 +69,13 @@ func errNoLatencySamples(event []byte) string {
 func errSubcommandSyntax(args [][]byte) string {
 	return string(appendTrunc([]byte("ERR unknown subcommand or wrong number of arguments for '"), args[1], 128)) +
 		"'. Try " + strings.ToUpper(string(args[0])) + " HELP."
+}
+
+// errSubscribedContext is the reply to a command other than (P|S)SUBSCRIBE,
+// (P|S)UNSUBSCRIBE, PING, QUIT and RESET on a RESP2 connection with
+// subscriptions; name is the command's full name ("client|list").
+func errSubscribedContext(name string) string {
+	return "ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
 }
 
 // errWrongArity is the reply for a wrong argument count; name is the

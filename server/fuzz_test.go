@@ -56,11 +56,14 @@ func FuzzReader(f *testing.F) {
 // fuzzDenied are commands FuzzDispatch does not run: they end the
 // connection or the process, change settings shared by the whole test
 // binary (CONFIG SET dir changes the working directory, requirepass locks
-// other connections out), or block for as long as the input says.
+// other connections out), answer once per argument by design (the
+// (un)subscribe family, which pubsub_test.go covers), or block for as long
+// as the input says.
 var fuzzDenied = map[string]bool{
 	"shutdown": true, "quit": true, "client|kill": true, "config|set": true,
-	"config|rewrite": true,
-	"bzpopmin":       true, "bzpopmax": true, "bzmpop": true,
+	"config|rewrite": true, "subscribe": true, "psubscribe": true, "ssubscribe": true,
+	"unsubscribe": true, "punsubscribe": true, "sunsubscribe": true,
+	"bzpopmin": true, "bzpopmax": true, "bzmpop": true,
 }
 
 // fuzzBlocking reports whether name is a blocking command (BLPOP, BZPOPMIN,

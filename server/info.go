@@ -369,7 +369,10 @@ func (s *Server) infoClients(b *infoBuf) {
 	blockingKeys := int64(len(s.blocking.keys))
 	s.blocking.mu.Unlock()
 	b.int("blocked_clients", blocked)
-	b.zeros("tracking_clients", "pubsub_clients", "watching_clients")
+	b.zeros("tracking_clients")
+	_, _, _, pubsubClients := s.pubsub.stats()
+	b.int("pubsub_clients", pubsubClients)
+	b.zeros("watching_clients")
 	b.int("clients_in_timeout_table", blocked)
 	b.zeros("total_watched_keys")
 	b.int("total_blocking_keys", blockingKeys)
@@ -497,7 +500,11 @@ func (s *Server) infoStats(b *infoBuf) {
 	b.zeros("evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time")
 	b.int("keyspace_hits", s.store.Hits())
 	b.int("keyspace_misses", s.store.Misses())
-	b.zeros("pubsub_channels", "pubsub_patterns", "pubsubshard_channels", "latest_fork_usec",
+	channels, patterns, shardChannels, _ := s.pubsub.stats()
+	b.int("pubsub_channels", channels)
+	b.int("pubsub_patterns", patterns)
+	b.int("pubsubshard_channels", shardChannels)
+	b.zeros("latest_fork_usec",
 		"total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
 		"active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
 		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",

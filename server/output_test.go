@@ -12,7 +12,7 @@ import (
 // newPipeClient returns a client of srv whose connection is one end of an
 // in-memory pipe, and the other end (the "remote" side). The client is not
 // served: the test acts as its goroutine.
-func newPipeClient(t *testing.T, srv *Server) (*Client, net.Conn) {
+func newPipeClient(t testing.TB, srv *Server) (*Client, net.Conn) {
 	t.Helper()
 	local, remote := net.Pipe()
 	c := newClient(srv, local)

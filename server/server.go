@@ -49,11 +49,14 @@ type Server struct {
 	runID    string
 	lastSave atomic.Int64
 
-	stats    serverStats
-	blocking blocking
-	info     infoState // INFO's calibration, peak memory and rates (info.go)
-	ops      opsState  // slow log, latency, MONITOR (slowlog.go)
-	admin    adminHTTP // the admin HTTP listener (admin.go)
+	stats     serverStats
+	blocking  blocking
+	pubsub    pubsub                      // channels and patterns (pubsub.go)
+	notify    notifier                    // keyspace notifications (notify.go)
+	outLimits atomic.Pointer[[3]outLimit] // client-output-buffer-limit by class (output.go)
+	info      infoState                   // INFO's calibration, peak memory and rates (info.go)
+	ops       opsState                    // slow log, latency, MONITOR (slowlog.go)
+	admin     adminHTTP                   // the admin HTTP listener (admin.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
@@ -108,6 +111,9 @@ func New(cfg *Config, log *slog.Logger, level *slog.LevelVar) (*Server, error) {
 	s.refreshConfig()
 	s.applyEncodingLimits()
 	s.applyOpsConfig()
+	s.notify.srv = s
+	s.applyOutputLimits(cfg.Get("client-output-buffer-limit"))
+	s.notify.configure(cfg.Get("notify-keyspace-events"))
 	s.setLogLevel(cfg.Get("loglevel"))
 	return s, nil
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"runtime"
 	"time"
 )
 
@@ -20,6 +21,22 @@ import (
 //
 // Lazy expiry still runs on access: a read that meets an expired entry treats
 // it as absent, and a write deletes it (emitting DEL) before acting.
+//
+// The cycle does not run on a fixed tick: each shard publishes its heap's
+// earliest expiry in an atomic, kept side by side with the other shards'
+// (DB.nexts), so a cycle checks every shard in a few cache lines without
+// taking a lock, and the loop sleeps until the earliest expiry of
+// the whole store, at most ActiveExpireInterval and at least
+// minExpireGap, and at least three times the last cycle's duration (the
+// cycle stays under a quarter of a core, as Redis's slow cycle) unless that
+// cycle ran out of budget with keys still due: then the loop rests as long
+// as it worked (half a core, about what Redis's slow and fast cycles
+// together may take), and yields between batches so that clients sharing
+// its thread keep running. A write that sets
+// a TTL earlier than the loop's next wake-up wakes it. So keys are removed
+// (and their "expired" events published) within milliseconds of their
+// expiry time, where sampling lets Redis lag by seconds on a large
+// keyspace.
 
 // Tuning constants of the active expiry cycle.
 const (
@@ -31,6 +48,13 @@ const (
 	// activeExpireBudget bounds one whole cycle's CPU time (25% of the
 	// interval, as Redis's ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
 	activeExpireBudget = ActiveExpireInterval / 4
+	// minExpireGap is the shortest sleep between two cycles.
+	minExpireGap = time.Millisecond
+	// expireDutyFactor: the loop sleeps at least this many times the
+	// last cycle's duration (a cycle uses at most 1/(1+factor) of a core);
+	// expireBacklogDutyFactor after a cycle that ran out of budget.
+	expireDutyFactor        = 3
+	expireBacklogDutyFactor = 1
 )
 
 // expHeap is a min-heap of entries by expireAt; entries know their index.
@@ -103,6 +127,30 @@ func (h *expHeap) remove(e *Entry) {
 	}
 }
 
+// countDue counts the entries due by now, at most limit. A node after now
+// has only later nodes below it, so the walk visits the due nodes and
+// their children: O(1) when nothing is due.
+func (h expHeap) countDue(now int64, limit int) int {
+	var stack [64]int
+	todo := stack[:0]
+	if len(h) > 0 {
+		todo = append(todo, 0)
+	}
+	n := 0
+	for len(todo) > 0 && n < limit {
+		i := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if h[i].expireAt > now {
+			continue
+		}
+		n++
+		for c := 2*i + 1; c <= 2*i+2 && c < len(h); c++ {
+			todo = append(todo, c)
+		}
+	}
+	return n
+}
+
 // fix restores order after e.expireAt changed.
 func (h expHeap) fix(e *Entry) {
 	i := int(e.heapIdx)
@@ -127,36 +175,77 @@ func (s *shard) setExpireLocked(e *Entry, at int64) {
 		e.expireAt = at
 		s.exp.push(e)
 	}
+	s.noteNextLocked()
+}
+
+// noteNextLocked publishes the heap's earliest expiry (0: none) for the
+// lock-free checks of the expiry loop. REQUIRES: the shard's write lock.
+func (s *shard) noteNextLocked() {
+	var v int64
+	if len(s.exp) > 0 {
+		v = s.exp[0].expireAt
+	}
+	if s.next.Load() != v {
+		s.next.Store(v)
+	}
+}
+
+// expiryScheduled wakes the expiry loop when a TTL was set that expires
+// before the loop's next planned cycle.
+func (st *Store) expiryScheduled(at int64) {
+	if at != 0 && at < st.wakeAt.Load() {
+		select {
+		case st.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // expireCycle removes expired entries from every shard of every database,
 // at most activeExpireBatch per lock hold, within activeExpireBudget. It
-// returns how many keys it expired and whether it ran out of time.
-func (st *Store) expireCycle() (n int, timedOut bool) {
+// returns how many keys it expired, whether it ran out of time, and the
+// earliest expiry still pending (0: none).
+func (st *Store) expireCycle() (n int, timedOut bool, next int64) {
 	start := time.Now()
+	now := st.Now()
 	for _, db := range st.dbs {
-		for i := range db.shards {
-			sh := &db.shards[i]
+		for i := range db.nexts {
 			for {
-				now := st.Now()
-				sh.mu.RLock()
-				due := len(sh.exp) > 0 && sh.exp[0].expireAt <= now
-				sh.mu.RUnlock()
-				if !due {
+				at := db.nexts[i].Load()
+				if at == 0 || at > now {
+					if at != 0 && (next == 0 || at < next) {
+						next = at
+					}
 					break
 				}
-				k := st.expireShardBatch(db, sh, now)
+				k := st.expireShardBatch(db, &db.shards[i], now)
+				now = st.Now()
 				n += k
 				if k < activeExpireBatch {
-					break
+					continue // re-read next: the shard may be done
 				}
 				if time.Since(start) > activeExpireBudget {
-					return n, true
+					return n, true, now
 				}
+				runtime.Gosched()
 			}
 		}
 	}
-	return n, false
+	return n, false, next
+}
+
+// expireDelay is how long the loop sleeps after a cycle that took took
+// (and timedOut, with keys still due), when the earliest pending expiry is
+// next (0: none) and the time is now.
+func expireDelay(now, next int64, took time.Duration, timedOut bool) time.Duration {
+	d := ActiveExpireInterval
+	if next != 0 {
+		d = min(d, time.Duration(next-now)*time.Millisecond)
+	}
+	if timedOut {
+		return max(d, minExpireGap, expireBacklogDutyFactor*took)
+	}
+	return max(d, minExpireGap, expireDutyFactor*took)
 }
 
 // expireShardBatch deletes up to activeExpireBatch entries of sh that expired
@@ -187,17 +276,13 @@ func (st *Store) staleCount() (stale, volatile int) {
 	now := st.Now()
 	for _, db := range st.dbs {
 		for i := range db.shards {
+			if db.nexts[i].Load() == 0 {
+				continue // no TTL in this shard
+			}
 			sh := &db.shards[i]
 			sh.mu.RLock()
 			volatile += len(sh.exp)
-			// The heap is ordered, so stale entries are a prefix in
-			// expectation; counting them exactly would need a walk, and a
-			// bounded walk of the top levels is enough for a percentage.
-			for j := 0; j < len(sh.exp) && j < 1024; j++ {
-				if sh.exp[j].expireAt <= now {
-					stale++
-				}
-			}
+			stale += sh.exp.countDue(now, 1024)
 			sh.mu.RUnlock()
 		}
 	}

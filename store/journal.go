@@ -41,6 +41,25 @@ type Mutation struct {
 	Args [][]byte
 	// Cause says why the change happened.
 	Cause Cause
+	// Cmd is the lower-case name of the command that made the change, as
+	// in the command table ("incr", "client|kill"); "" when not known
+	// (expiry, eviction). CmdArgs is that command as the client sent it.
+	// Keyspace notifications name events from them: INCR is journaled as
+	// SET ... KEEPTTL but notifies "incrby".
+	Cmd     string
+	CmdArgs [][]byte
+	// Created lists the keys the command added to the keyspace since its
+	// previous record (Redis's "new" events), Deleted the keys it removed
+	// with Tx.Delete (a collection emptied by HDEL, LPOP ...). Valid only
+	// during the subscriber call.
+	Created []KeyRef
+	Deleted []KeyRef
+}
+
+// KeyRef names a key of a database.
+type KeyRef struct {
+	DB  int
+	Key []byte
 }
 
 // Subscriber receives journal records in order. It runs under the journal's
@@ -52,6 +71,10 @@ type Journal struct {
 	mu   sync.Mutex
 	seq  uint64
 	subs atomic.Pointer[[]*subscription]
+	// expired is emitExpired's record, reused under mu (expiry must not
+	// allocate per key: a burst of expiries would feed the GC).
+	expired     Mutation
+	expiredArgs [2][]byte
 }
 
 type subscription struct{ fn Subscriber }
@@ -101,17 +124,28 @@ func (j *Journal) Seq() uint64 {
 
 // emit delivers one record. REQUIRES: the shard locks of the keys involved.
 func (j *Journal) emit(db int, cause Cause, args [][]byte) {
+	j.emitMutation(&Mutation{DB: db, Args: args, Cause: cause})
+}
+
+// emitMutation delivers m, numbering it. REQUIRES: the shard locks of the
+// keys involved.
+func (j *Journal) emitMutation(m *Mutation) {
 	p := j.subs.Load()
 	if p == nil {
 		return
 	}
 	j.mu.Lock()
-	j.seq++
-	m := Mutation{Seq: j.seq, DB: db, Args: args, Cause: cause}
-	for _, s := range *p {
-		s.fn(&m)
-	}
+	j.deliverLocked(*p, m)
 	j.mu.Unlock()
+}
+
+// deliverLocked numbers m and hands it to subs. REQUIRES: j.mu.
+func (j *Journal) deliverLocked(subs []*subscription, m *Mutation) {
+	j.seq++
+	m.Seq = j.seq
+	for _, s := range subs {
+		s.fn(m)
+	}
 }
 
 var (
@@ -120,8 +154,15 @@ var (
 
 // emitExpired journals the removal of an expired key as DEL.
 func (j *Journal) emitExpired(db int, key []byte) {
-	if !j.Active() {
+	p := j.subs.Load()
+	if p == nil {
 		return
 	}
-	j.emit(db, CauseExpired, [][]byte{cmdDEL, key})
+	j.mu.Lock()
+	j.expiredArgs = [2][]byte{cmdDEL, key}
+	j.expired = Mutation{DB: db, Args: j.expiredArgs[:], Cause: CauseExpired}
+	j.deliverLocked(*p, &j.expired)
+	j.expired = Mutation{}
+	j.expiredArgs = [2][]byte{}
+	j.mu.Unlock()
 }

@@ -45,6 +45,12 @@ type Store struct {
 	limits  Limits
 	seed    maphash.Seed
 	clock   atomic.Pointer[func() int64]
+	keyMiss atomic.Pointer[func(db int, key []byte)] // notify.go
+
+	// The expiry loop's next planned wake-up (store ms) and its wake-up
+	// call for TTLs due sooner (expire.go).
+	wakeAt atomic.Int64
+	wake   chan struct{}
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -69,11 +75,16 @@ func New(cfg Config) (*Store, error) {
 		seed: maphash.MakeSeed(),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
+		wake: make(chan struct{}, 1),
 	}
 	st.limits.setDefaults()
 	shift := uint8(64 - bits.TrailingZeros(uint(cfg.Shards)))
 	for i := 0; i < cfg.Databases; i++ {
-		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift}
+		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift,
+			nexts: make([]atomic.Int64, cfg.Shards)}
+		for j := range db.shards {
+			db.shards[j].next = &db.nexts[j]
+		}
 		st.dbs = append(st.dbs, db)
 	}
 	return st, nil
@@ -97,17 +108,25 @@ func (st *Store) Close() {
 
 func (st *Store) expireLoop() {
 	defer close(st.done)
-	t := time.NewTicker(ActiveExpireInterval)
+	t := time.NewTimer(ActiveExpireInterval)
 	defer t.Stop()
+	st.wakeAt.Store(st.Now() + ActiveExpireInterval.Milliseconds())
+	var lastStale time.Time
 	for {
 		select {
 		case <-st.stop:
 			return
 		case <-t.C:
-			_, timedOut := st.expireCycle()
-			if timedOut {
-				st.stats.ExpireCycleTimeouts.Add(1)
-			}
+		case <-st.wake:
+			t.Stop()
+		}
+		start := time.Now()
+		_, timedOut, next := st.expireCycle()
+		if timedOut {
+			st.stats.ExpireCycleTimeouts.Add(1)
+		}
+		if start.Sub(lastStale) >= ActiveExpireInterval {
+			lastStale = start
 			stale, vol := st.staleCount()
 			if vol > 0 {
 				st.stats.ExpiredStalePerc.Store(int64(stale) * 10000 / int64(vol))
@@ -115,12 +134,16 @@ func (st *Store) expireLoop() {
 				st.stats.ExpiredStalePerc.Store(0)
 			}
 		}
+		now := st.Now()
+		d := expireDelay(now, next, time.Since(start), timedOut)
+		st.wakeAt.Store(now + d.Milliseconds())
+		t.Reset(d)
 	}
 }
 
 // ExpireNow runs one active expiry cycle synchronously (tests and DEBUG).
 func (st *Store) ExpireNow() int {
-	n, _ := st.expireCycle()
+	n, _, _ := st.expireCycle()
 	return n
 }
 
@@ -225,7 +248,8 @@ type shard struct {
 	used   atomic.Int64 // accounted bytes, readable without the lock
 	hits   atomic.Int64
 	misses atomic.Int64
-	_      [40]byte // keep neighbouring shards' locks on separate cache lines
+	next   *atomic.Int64 // earliest expireAt in exp, 0 when empty: an element of DB.nexts
+	_      [32]byte      // keep neighbouring shards' locks on separate cache lines
 }
 
 // insertLocked adds a new entry. REQUIRES: write lock.
@@ -240,6 +264,7 @@ func (s *shard) insertLocked(e *Entry) {
 func (s *shard) deleteLocked(e *Entry) {
 	if e.heapIdx >= 0 {
 		s.exp.remove(e)
+		s.noteNextLocked()
 	}
 	s.tab.remove(e)
 	s.keys.Add(-1)
@@ -251,7 +276,10 @@ type DB struct {
 	store  *Store
 	index  int
 	shards []shard
-	shift  uint8
+	// nexts holds each shard's earliest expiry side by side, so the
+	// expiry loop checks every shard in a few cache lines (expire.go).
+	nexts []atomic.Int64
+	shift uint8
 }
 
 // Index returns the database number.

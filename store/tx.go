@@ -48,6 +48,14 @@ type Tx struct {
 	lru     uint32
 	touch   bool
 	noTouch bool
+
+	// The running command and the keys it created and deleted since its
+	// last record, for the journal's Mutation (notify.go).
+	cmd     string
+	cmdArgs [][]byte
+	created []KeyRef
+	deleted []KeyRef
+	mut     Mutation
 }
 
 type shardRef struct {
@@ -68,6 +76,9 @@ func (tx *Tx) Begin(db *DB, write bool) {
 	tx.refs = tx.refs[:0]
 	tx.arena = tx.arena[:0]
 	tx.hkey = nil // keys of an earlier command may reuse the same memory
+	if len(tx.created) > 0 || len(tx.deleted) > 0 {
+		tx.resetKeyRefs()
+	}
 	if tx.cmdNow != 0 {
 		tx.now = tx.cmdNow
 	} else {
@@ -214,6 +225,9 @@ func (tx *Tx) LookupRead(key []byte) *Entry {
 	}
 	if e == nil {
 		s.misses.Add(1)
+		if fn := tx.st.keyMiss.Load(); fn != nil {
+			(*fn)(tx.db.index, key)
+		}
 	} else {
 		s.hits.Add(1)
 		tx.touched(e)
@@ -232,7 +246,9 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 		s.insertLocked(e)
 		if at != 0 {
 			s.setExpireLocked(e, at)
+			tx.st.expiryScheduled(at)
 		}
+		tx.noteCreated(tx.db, key)
 		return e
 	}
 	before := e.size()
@@ -245,6 +261,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	e.kind = KindString
 	e.enc = encAuto
 	s.setExpireLocked(e, at)
+	tx.st.expiryScheduled(at)
 	s.used.Add(e.size() - before)
 	return e
 }
@@ -289,9 +306,20 @@ func (tx *Tx) SetRange(e *Entry, offset int, v []byte) int {
 // there; str is the value of a string, obj the value of other kinds. at is
 // the absolute expiry (0 for none). It returns the new entry.
 func (tx *Tx) PutIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64) *Entry {
+	return tx.putIn(db, key, kind, str, obj, at, false)
+}
+
+// putIn is PutIn; alwaysNew counts the key as created even when it
+// replaced one (RENAME, MOVE and COPY add their destination anew, as
+// Redis's dbAdd after a delete).
+func (tx *Tx) putIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64, alwaysNew bool) *Entry {
 	s, h := tx.locate(db, key)
-	if old := s.tab.lookup(h, key); old != nil {
+	old := s.tab.lookup(h, key)
+	if old != nil {
 		s.deleteLocked(old)
+	}
+	if old == nil || alwaysNew {
+		tx.noteCreated(db, key)
 	}
 	e := newEntry(h, key, str)
 	e.kind, e.obj = kind, obj
@@ -299,6 +327,7 @@ func (tx *Tx) PutIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 	s.insertLocked(e)
 	if at != 0 {
 		s.setExpireLocked(e, at)
+		tx.st.expiryScheduled(at)
 	}
 	return e
 }
@@ -311,7 +340,7 @@ func (tx *Tx) CloneEntryTo(db *DB, key []byte, src *Entry, cloneObj func(any) an
 	if src.obj != nil {
 		obj = cloneObj(src.obj)
 	}
-	e := tx.PutIn(db, key, src.kind, src.Str(), obj, src.expireAt)
+	e := tx.putIn(db, key, src.kind, src.Str(), obj, src.expireAt, true)
 	e.enc = src.enc
 	return e
 }
@@ -321,7 +350,7 @@ func (tx *Tx) CloneEntryTo(db *DB, key []byte, src *Entry, cloneObj func(any) an
 func (tx *Tx) MoveEntry(srcDB *DB, src *Entry, dstDB *DB, key []byte) *Entry {
 	s := &srcDB.shards[srcDB.shardIndex(src.hash)]
 	s.deleteLocked(src)
-	e := tx.PutIn(dstDB, key, src.kind, src.Str(), src.obj, src.expireAt)
+	e := tx.putIn(dstDB, key, src.kind, src.Str(), src.obj, src.expireAt, true)
 	e.enc = src.enc
 	e.access.Store(src.access.Load())
 	return e
@@ -339,6 +368,7 @@ func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
 	}
 	s := &db.shards[db.shardIndex(e.hash)]
 	s.deleteLocked(e)
+	tx.noteDeleted(db, key)
 	return true
 }
 
@@ -346,6 +376,7 @@ func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
 // the Tx's database.
 func (tx *Tx) SetExpire(e *Entry, at int64) {
 	tx.db.shards[tx.db.shardIndex(e.hash)].setExpireLocked(e, at)
+	tx.st.expiryScheduled(at)
 }
 
 // Size returns the bytes accounted to e; pair with Resized after changing a
@@ -365,6 +396,7 @@ func (tx *Tx) FlushLocked(db *DB) {
 		s := &db.shards[i]
 		s.tab = table{}
 		s.exp = nil
+		s.next.Store(0)
 		s.keys.Store(0)
 		s.used.Store(0)
 	}
@@ -383,6 +415,9 @@ func (tx *Tx) SwapLocked(a, b *DB) {
 		xu, yu := x.used.Load(), y.used.Load()
 		x.used.Store(yu)
 		y.used.Store(xu)
+		xn, yn := x.next.Load(), y.next.Load()
+		x.next.Store(yn)
+		y.next.Store(xn)
 	}
 }
 
@@ -400,8 +435,14 @@ func (tx *Tx) EmitIn(db *DB, args ...[]byte) {
 		return
 	}
 	tx.args = append(tx.args[:0], args...)
-	tx.st.journal.emit(db.index, CauseCommand, tx.args)
+	tx.mut = Mutation{DB: db.index, Args: tx.args, Cause: CauseCommand, Cmd: tx.cmd, CmdArgs: tx.cmdArgs,
+		Created: tx.created, Deleted: tx.deleted}
+	tx.st.journal.emitMutation(&tx.mut)
+	tx.mut = Mutation{}
 	clear(tx.args)
+	if len(tx.created) > 0 || len(tx.deleted) > 0 {
+		tx.resetKeyRefs()
+	}
 }
 
 // Int formats n into the Tx's scratch arena for use in an Emit (valid until

@@ -85,6 +85,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.MsetKeys, "mset-keys", o.MsetKeys, "keys per MSET")
 	fs.IntVar(&o.Fields, "fields", o.Fields, "fields per hash, members per sorted set")
 	fs.IntVar(&o.Subscribers, "subscribers", 0, "pubsub subscribers (0: --clients)")
+	fs.IntVar(&o.Channels, "channels", 0, "pubsub: channels the publisher spreads its messages over (every subscriber gets all)")
+	fs.BoolVar(&o.Psubscribe, "psubscribe", false, "pubsub: subscribers PSUBSCRIBE one pattern matching every channel instead of SUBSCRIBE")
 	fs.BoolVar(&o.Flush, "flush", false, "FLUSHALL every target before each workload (destroys its data)")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of tables")
 	fs.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report with charts to this `file`")
