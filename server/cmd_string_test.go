@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/embercache/ember/internal/resptest"
 	"github.com/embercache/ember/store"
@@ -21,7 +22,9 @@ func strClient(t testing.TB, srv *Server) *Client {
 	t.Helper()
 	a, b := net.Pipe()
 	t.Cleanup(func() { a.Close(); b.Close() })
-	return newClient(srv, a)
+	c := newClient(srv, a)
+	c.batchStart = time.Now() // as the serve loop does per batch: the clock commands read
+	return c
 }
 
 // toArgs turns strings into a command's argument slices.
