@@ -386,7 +386,7 @@ func TestShutdownProcess(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	port := resptest.FreePort(t)
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1")
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--admin-port", "0")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

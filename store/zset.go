@@ -111,7 +111,6 @@ func (z *zsetLP) Clone() any {
 // MemoryUsage returns the bytes the blob occupies.
 func (z *zsetLP) MemoryUsage() int64 { return int64(roundAlloc(z.blobLen())) }
 
-
 // Encoding returns "skiplist" (OBJECT ENCODING).
 func (z *zsetSL) Encoding() string { return "skiplist" }
 
