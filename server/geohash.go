@@ -355,14 +355,38 @@ func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	return 2.0 * earthRadius * geoAsin(math.Sqrt(a))
 }
 
+// farther reports, cheaply, that the distance between two positions is
+// certainly above limit: it computes it with Go's math (within a few ulps
+// of the exact value) and answers true only beyond a margin far wider
+// than that error. Most members of the cells a search scans are outside
+// the area; only the others pay for geoDistance's exact rounding. Near
+// the antipode, where asin magnifies errors, it never answers true.
+func farther(lon1, lat1, lon2, lat2, limit float64) bool {
+	lat1r, lat2r := toRad(lat1), toRad(lat2)
+	u := math.Sin((lat2r - lat1r) / 2)
+	v := math.Sin((toRad(lon2) - toRad(lon1)) / 2)
+	a := math.Sqrt(u*u + math.Cos(lat1r)*math.Cos(lat2r)*v*v)
+	if !(a < 0.99) {
+		return false
+	}
+	return 2*earthRadius*math.Asin(a) > limit*(1+1e-9)
+}
+
 // contains reports whether the position is inside the shape, and its
 // distance in metres from the centre.
 func (s *geoShape) contains(lon, lat float64) (float64, bool) {
 	if !s.box {
+		limit := s.radius * s.conversion
+		if farther(s.lon, s.lat, lon, lat, limit) {
+			return 0, false
+		}
 		d := geoDistance(s.lon, s.lat, lon, lat)
-		return d, d <= s.radius*s.conversion
+		return d, d <= limit
 	}
 	w, h := s.width*s.conversion, s.height*s.conversion
+	if farther(lon, lat, s.lon, lat, w/2) || farther(lon, lat, lon, s.lat, h/2) {
+		return 0, false
+	}
 	lonDist := geoDistance(lon, lat, s.lon, lat)
 	latDist := geoDistance(lon, lat, lon, s.lat)
 	if lonDist > w/2 || latDist > h/2 {
