@@ -145,32 +145,25 @@ func writeDistance(c *Client, d float64) {
 
 // GEOPOS key [member [member ...]]
 func cmdGeopos(c *Client, args [][]byte) {
-	c.tx.LockKey(c.db, args[1], false)
-	defer c.tx.Unlock()
-	z, exists, ok := geoLookup(c, args[1])
-	if !ok {
-		return
-	}
-	c.WriteArray(len(args) - 2)
-	for _, m := range args[2:] {
-		var s float64
-		found := false
-		if exists {
-			s, found = z.Score(m)
-		}
-		if !found {
-			c.WriteNullArray()
-			continue
-		}
+	geoEachMember(c, args, c.WriteNullArray, func(s float64) {
 		lon, lat := geoDecodeScore(s)
 		c.WriteArray(2)
 		writeCoord(c, lon)
 		writeCoord(c, lat)
-	}
+	})
 }
 
 // GEOHASH key [member [member ...]]
 func cmdGeohash(c *Client, args [][]byte) {
+	var buf [11]byte
+	geoEachMember(c, args, c.WriteNull, func(s float64) {
+		c.WriteBulk(appendGeohash(buf[:0], s))
+	})
+}
+
+// geoEachMember answers an array with one entry per member named from
+// args[2] on: found(score) writes a member's, missing() a missing one's.
+func geoEachMember(c *Client, args [][]byte, missing func(), found func(score float64)) {
 	c.tx.LockKey(c.db, args[1], false)
 	defer c.tx.Unlock()
 	z, exists, ok := geoLookup(c, args[1])
@@ -178,18 +171,14 @@ func cmdGeohash(c *Client, args [][]byte) {
 		return
 	}
 	c.WriteArray(len(args) - 2)
-	var buf [11]byte
 	for _, m := range args[2:] {
-		var s float64
-		found := false
 		if exists {
-			s, found = z.Score(m)
+			if s, in := z.Score(m); in {
+				found(s)
+				continue
+			}
 		}
-		if !found {
-			c.WriteNull()
-			continue
-		}
-		c.WriteBulk(appendGeohash(buf[:0], s))
+		missing()
 	}
 }
 

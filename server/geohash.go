@@ -167,35 +167,27 @@ func geoScore(lon, lat float64) float64 {
 	return float64(h.bits << (52 - 2*geoStepMax))
 }
 
-// geoMoveX moves a cell d (+1 or -1) cells east or west, wrapping.
-func geoMoveX(h *geoHash, d int) {
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0x5555555555555555) >> (64 - h.step*2)
+// geoMove moves a cell d (+1 or -1) cells along the axis whose bits
+// mask selects (0xaaaa... longitude, east/west; 0x5555... latitude,
+// north/south), wrapping around.
+func geoMove(h *geoHash, d int, mask uint64) {
+	axis := h.bits & mask
+	other := h.bits &^ mask
+	zz := ^mask >> (64 - h.step*2) // the other axis's bits, as carries
 	if d > 0 {
-		x += zz + 1
+		axis += zz + 1
 	} else {
-		x |= zz
-		x -= zz + 1
+		axis |= zz
+		axis -= zz + 1
 	}
-	x &= 0xaaaaaaaaaaaaaaaa >> (64 - h.step*2)
-	h.bits = x | y
+	axis &= mask >> (64 - h.step*2)
+	h.bits = axis | other
 }
 
-// geoMoveY moves a cell d (+1 or -1) cells north or south, wrapping.
-func geoMoveY(h *geoHash, d int) {
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0xaaaaaaaaaaaaaaaa) >> (64 - h.step*2)
-	if d > 0 {
-		y += zz + 1
-	} else {
-		y |= zz
-		y -= zz + 1
-	}
-	y &= 0x5555555555555555 >> (64 - h.step*2)
-	h.bits = x | y
-}
+const (
+	geoLonBits = 0xaaaaaaaaaaaaaaaa
+	geoLatBits = 0x5555555555555555
+)
 
 // The eight neighbours, in the order a search visits them after the
 // centre cell.
@@ -217,10 +209,10 @@ func geoNeighbours(h geoHash) [8]geoHash {
 	for i, m := range moves {
 		n[i] = h
 		if m[0] != 0 {
-			geoMoveX(&n[i], m[0])
+			geoMove(&n[i], m[0], geoLonBits)
 		}
 		if m[1] != 0 {
-			geoMoveY(&n[i], m[1])
+			geoMove(&n[i], m[1], geoLatBits)
 		}
 	}
 	return n
