@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/embercache/ember/store"
@@ -298,4 +300,45 @@ const (
 // below 1; name is the command's lower-case name.
 func errAtLeastOneKey(name string) string {
 	return "ERR at least 1 input key is needed for '" + name + "' command"
+}
+
+// Errors of the GEO commands.
+const (
+	errGeoUnit        = "ERR unsupported unit provided. please use M, KM, FT, MI"
+	errGeoRadius      = "ERR need numeric radius"
+	errGeoWidth       = "ERR need numeric width"
+	errGeoHeight      = "ERR need numeric height"
+	errGeoRadiusNeg   = "ERR radius cannot be negative"
+	errGeoBoxNeg      = "ERR height or width cannot be negative"
+	errGeoMember      = "ERR could not decode requested zset member"
+	errGeoAnyNoCount  = "ERR the ANY argument requires COUNT argument"
+	errGeoStoreSearch = "ERR GEOSEARCHSTORE is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+	errGeoStoreRadius = "ERR STORE option in GEORADIUS is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+)
+
+// errGeoPair is GEOADD's and the searches' out-of-range position error
+// (C's "%f,%f").
+func errGeoPair(lon, lat float64) string {
+	return "ERR invalid longitude,latitude pair " + cFloat6(lon) + "," + cFloat6(lat)
+}
+
+// cFloat6 formats f as C's printf "%f".
+func cFloat6(f float64) string {
+	switch {
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	return strconv.FormatFloat(f, 'f', 6, 64)
+}
+
+// errGeoFrom and errGeoBy are GEOSEARCH's missing-option errors; name is
+// the command as the client spelled it.
+func errGeoFrom(name []byte) string {
+	return "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for " + string(name)
+}
+
+func errGeoBy(name []byte) string {
+	return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(name)
 }
