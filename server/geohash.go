@@ -250,6 +250,60 @@ type geoShape struct {
 	width, height float64
 	conversion    float64
 	bounds        [4]float64 // lonMin, latMin, lonMax, latMax
+	quick         quickReject
+}
+
+// quickReject rejects, with arithmetic only, most members of a radius
+// search's cells that are outside the circle. From the haversine,
+// hav(d/R) = hav(Δφ) + cosφ1·cosφ2·hav(Δλ), so d/R >= |Δφ|, and once Δφ
+// is within the radius, cosφ2 >= cos(|φ1| + radius/R) bounds the second
+// term from below; sin(x) >= x - x³/6 replaces the sine. Both tests keep
+// a margin (1e-6 relative) far above the rounding of these few operations,
+// so a member they reject is certainly outside; the rest go through the
+// exact distance as before.
+type quickReject struct {
+	ok     bool
+	lat1r  float64 // centre latitude, radians
+	lon1r  float64 // centre longitude, radians
+	maxDlt float64 // |Δφ| above this: outside
+	cosMin float64 // cosφ1 · (lower bound of cosφ2)
+	hav    float64 // hav(radius/R) with the margin
+}
+
+// setup prepares the rejection test for a radius of limit metres around
+// the centre; it stays off near the poles and for radii of a quarter of
+// the Earth or more, where the bounds lose their use.
+func (q *quickReject) setup(lon, lat, limit float64) {
+	t := limit / earthRadius
+	q.lat1r, q.lon1r = toRad(lat), toRad(lon)
+	if !(t < math.Pi/4) || math.Abs(q.lat1r)+t >= math.Pi/2*0.99 {
+		q.ok = false
+		return
+	}
+	q.ok = true
+	q.maxDlt = t * (1 + 1e-6)
+	// A member passing the latitude test has |φ2| <= |φ1| + maxDlt.
+	q.cosMin = math.Cos(q.lat1r) * math.Cos(math.Abs(q.lat1r)+q.maxDlt) * (1 - 1e-6)
+	h := math.Sin(t / 2)
+	q.hav = h * h * (1 + 1e-6)
+}
+
+// out reports that (lon, lat) is certainly farther than the radius.
+func (q *quickReject) out(lon, lat float64) bool {
+	if !q.ok {
+		return false
+	}
+	dphi := math.Abs(toRad(lat) - q.lat1r)
+	if dphi > q.maxDlt {
+		return true
+	}
+	dl := math.Abs(toRad(lon) - q.lon1r)
+	if dl > math.Pi {
+		return false
+	}
+	x := dl / 2
+	sx := x - x*x*x/6 // <= sin(x) for x in [0, π/2]
+	return q.cosMin*sx*sx > q.hav
 }
 
 // boundingBox computes the shape's bounds in degrees. The box is widest
@@ -275,6 +329,9 @@ func (s *geoShape) boundingBox() {
 	}
 	s.bounds[1] = s.lat - latDelta
 	s.bounds[3] = s.lat + latDelta
+	if !s.box {
+		s.quick.setup(s.lon, s.lat, s.radius*s.conversion)
+	}
 }
 
 // searchCells returns the cells a search of shape visits, in order: the
@@ -369,7 +426,7 @@ func farther(lon1, lat1, lon2, lat2, limit float64) bool {
 func (s *geoShape) contains(lon, lat float64) (float64, bool) {
 	if !s.box {
 		limit := s.radius * s.conversion
-		if farther(s.lon, s.lat, lon, lat, limit) {
+		if s.quick.out(lon, lat) || farther(s.lon, s.lat, lon, lat, limit) {
 			return 0, false
 		}
 		d := geoDistance(s.lon, s.lat, lon, lat)

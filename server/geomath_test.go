@@ -116,3 +116,34 @@ func BenchmarkGeoDistance(b *testing.B) {
 		geoDistance(13.361389, 38.115556, 15.087269+float64(i&7)*1e-3, 37.502669)
 	}
 }
+
+// TestQuickReject: the arithmetic rejection never rejects a member the
+// exact distance puts inside the radius, and rejects most of those far
+// outside it.
+func TestQuickReject(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	rejected, outside := 0, 0
+	for i := 0; i < 200000; i++ {
+		lon, lat := rng.Float64()*360-180, rng.Float64()*170-85
+		limit := math.Exp(rng.Float64()*16) // 1 m to ~9,000 km
+		var q quickReject
+		q.setup(lon, lat, limit)
+		// candidates around the centre, within a few radii
+		spread := limit / earthRadius * 180 / math.Pi * 3
+		lon2 := lon + (rng.Float64()*2-1)*spread
+		lat2 := math.Max(-85, math.Min(85, lat+(rng.Float64()*2-1)*spread))
+		d := geoDistance(lon, lat, lon2, lat2)
+		if q.out(lon2, lat2) {
+			rejected++
+			if d <= limit {
+				t.Fatalf("rejected (%v,%v) at %v m from (%v,%v), radius %v", lon2, lat2, d, lon, lat, limit)
+			}
+		}
+		if d > limit*1.5 {
+			outside++
+		}
+	}
+	if rejected < outside/2 {
+		t.Errorf("rejected %d of %d members well outside", rejected, outside)
+	}
+}
