@@ -125,7 +125,7 @@ func TestQuickReject(t *testing.T) {
 	rejected, outside := 0, 0
 	for i := 0; i < 200000; i++ {
 		lon, lat := rng.Float64()*360-180, rng.Float64()*170-85
-		limit := math.Exp(rng.Float64()*16) // 1 m to ~9,000 km
+		limit := math.Exp(rng.Float64() * 16) // 1 m to ~9,000 km
 		var q quickReject
 		q.setup(lon, lat, limit)
 		// candidates around the centre, within a few radii
