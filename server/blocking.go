@@ -389,9 +389,14 @@ func (c *Client) serveDeferred() {
 // After it returns the handler must not use its args (the query buffer may
 // have been refilled while blocked).
 //
-// Inside MULTI (or wherever blocking is not allowed) the caller must reply
-// as for a timeout instead of calling block.
+// Inside EXEC or a script (c.noBlock) it answers at once as for a
+// timeout instead.
 func (c *Client) block(tx *store.Tx, w *Waiter, timeout time.Duration) {
+	if c.noBlock { // inside EXEC or a script: as if timed out at once
+		tx.Unlock()
+		w.OnTimeout(c)
+		return
+	}
 	w.C = c
 	w.done = make(chan struct{})
 	var deadline time.Time

@@ -299,3 +299,13 @@ const (
 func errAtLeastOneKey(name string) string {
 	return "ERR at least 1 input key is needed for '" + name + "' command"
 }
+
+// Transactions (cmd_multi.go).
+const (
+	errNoMulti        = "ERR Command not allowed inside a transaction"
+	errMultiNested    = "ERR MULTI calls can not be nested"
+	errWatchInMulti   = "ERR WATCH inside MULTI is not allowed"
+	errExecNoMulti    = "ERR EXEC without MULTI"
+	errDiscardNoMulti = "ERR DISCARD without MULTI"
+	errExecAbort      = "EXECABORT Transaction discarded because of previous errors."
+)
