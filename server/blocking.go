@@ -104,6 +104,10 @@ type Waiter struct {
 	// (or CLIENT UNBLOCK ... TIMEOUT), usually a null.
 	Attempt   BlockAttempt
 	OnTimeout func(c *Client)
+	// OnNoBlock, when set, replies instead of OnTimeout where the client
+	// may not block (inside EXEC or a script): BLMOVE answers a null
+	// bulk there but a null array on a timeout, as Redis 7.0.
+	OnNoBlock func(c *Client)
 
 	state atomic.Int32
 	done  chan struct{}
@@ -394,7 +398,11 @@ func (c *Client) serveDeferred() {
 func (c *Client) block(tx *store.Tx, w *Waiter, timeout time.Duration) {
 	if c.noBlock { // inside EXEC or a script: as if timed out at once
 		tx.Unlock()
-		w.OnTimeout(c)
+		if w.OnNoBlock != nil {
+			w.OnNoBlock(c)
+		} else {
+			w.OnTimeout(c)
+		}
 		return
 	}
 	w.C = c

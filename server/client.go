@@ -242,10 +242,14 @@ func (c *Client) execute(args [][]byte) {
 // reject answers a command refused before it ran; inside MULTI the
 // transaction will abort, as in Redis.
 func (c *Client) reject(cmd *Command, msg string) {
-	c.WriteError(msg)
 	if cmd != nil {
 		cmd.stats.reject(int(c.id))
 	}
+	if cmd != nil && cmd.Name == "exec" {
+		c.execAbort(msg) // cmd_multi.go
+		return
+	}
+	c.WriteError(msg)
 	if c.multi != nil {
 		c.multi.aborted = true
 	}

@@ -85,6 +85,15 @@ func (c *Client) endMulti() {
 	c.multiMem.Store(0)
 }
 
+// execAbort answers an EXEC refused before it ran (arity,
+// authentication ...), ending the transaction if any, as Redis's
+// execCommandAbort.
+func (c *Client) execAbort(msg string) {
+	c.endMulti()
+	c.unwatchAll()
+	c.WriteError(errExecAbortBecause(msg))
+}
+
 // DISCARD
 func cmdDiscard(c *Client, args [][]byte) {
 	if c.multi == nil {

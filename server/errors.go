@@ -309,3 +309,8 @@ const (
 	errDiscardNoMulti = "ERR DISCARD without MULTI"
 	errExecAbort      = "EXECABORT Transaction discarded because of previous errors."
 )
+
+// errExecAbortBecause is the reply to an EXEC refused with msg.
+func errExecAbortBecause(msg string) string {
+	return "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
+}
