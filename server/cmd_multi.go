@@ -1,5 +1,7 @@
 package server
 
+import "github.com/embercache/ember/store"
+
 // Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH (Redis's multi.c).
 //
 // After MULTI, commands are checked as the dispatcher checks them (unknown
@@ -140,18 +142,45 @@ func cmdExec(c *Client, args [][]byte) {
 }
 
 // holdFor enters held mode over what cmds need: the shards of their keys
-// and of the watched keys, or every shard of every database when one of
-// them needs it.
+// and of the watched keys; or, when one of them needs it, every shard of
+// each database the transaction may reach (the client's, those named by
+// SELECT, SWAPDB, MOVE and COPY ... DB; all of them for FLUSHALL, INFO
+// and scripts), and the watched keys' shards in other databases.
 func (c *Client) holdFor(cmds []queuedCmd) {
-	all := false
+	all, every := false, false
+	var dbs []bool
 	for _, q := range cmds {
-		if needsAllShards(q.cmd, q.args) {
-			all = true
-			break
+		if !needsAllShards(q.cmd, q.args) {
+			continue
 		}
+		if !all {
+			all = true
+			dbs = make([]bool, c.srv.store.Databases())
+			dbs[c.db.Index()] = true
+		}
+		every = every || reachedDBs(q.cmd, q.args, dbs)
+	}
+	if all && every {
+		c.holdAll()
+		return
 	}
 	if all {
-		c.holdAll()
+		var held []*store.DB
+		for i, ok := range dbs {
+			if ok {
+				held = append(held, c.srv.store.DB(i))
+			}
+		}
+		c.tx.HoldAll(held...)
+		for _, w := range c.watched {
+			if !dbs[w.db] && !c.tx.TryKeyIn(c.srv.store.DB(w.db), []byte(w.key)) {
+				// Out of order and busy: hold everything instead.
+				c.tx.Release()
+				c.holdAll()
+				return
+			}
+		}
+		c.enterHeld()
 		return
 	}
 	keys := make([]heldKey, 0, len(cmds)+len(c.watched))
@@ -164,6 +193,34 @@ func (c *Client) holdFor(cmds []queuedCmd) {
 		keys = append(keys, heldKey{c.srv.store.DB(w.db), []byte(w.key)})
 	}
 	c.holdKeys(keys)
+}
+
+// reachedDBs marks in dbs the databases a command needing every shard may
+// reach besides the client's; it reports true when that may be any.
+func reachedDBs(cmd *Command, args [][]byte, dbs []bool) bool {
+	mark := func(a []byte) {
+		if i, ok := parseDBIndex(a); ok && i >= 0 && i < len(dbs) {
+			dbs[i] = true
+		}
+	}
+	switch cmd.Name {
+	case "select":
+		mark(args[1])
+	case "move":
+		mark(args[2])
+	case "swapdb":
+		mark(args[1])
+		mark(args[2])
+	case "copy":
+		for i := 3; i+1 < len(args); i++ {
+			if eqFold(args[i], "db") {
+				mark(args[i+1])
+			}
+		}
+	case "flushall", "info", "eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro":
+		return true
+	}
+	return false
 }
 
 // needsAllShards reports whether a queued command needs every shard of

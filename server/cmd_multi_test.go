@@ -435,29 +435,31 @@ func TestHeldChild(t *testing.T) {
 	}
 }
 
-// EXEC of three SETs, against the same SETs pipelined, and an EXEC that
-// holds every shard (a keyless command in it).
+// EXEC of three SETs against the same SETs pipelined, run through the
+// dispatcher in-process (no network: the cost of the transaction itself),
+// and EXECs that hold every shard of the database (DBSIZE in it) or of
+// every database (INFO in it).
 func BenchmarkMulti(b *testing.B) {
 	srv := startServer(b)
-	c := dial(b, srv)
-	sets := resptest.Encode("SET", "bench:a", "1")
-	sets = append(sets, resptest.Encode("SET", "bench:b", "2")...)
-	sets = append(sets, resptest.Encode("SET", "bench:c", "3")...)
-	run := func(b *testing.B, batch []byte, replies int) {
+	c := strClient(b, srv)
+	sets := [][][]byte{strArgs("SET", "bench:a", "1"), strArgs("SET", "bench:b", "2"), strArgs("SET", "bench:c", "3")}
+	run := func(b *testing.B, cmds [][][]byte) {
+		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if err := c.Write(batch); err != nil {
-				b.Fatal(err)
+			for _, args := range cmds {
+				c.execute(args)
 			}
-			for r := 0; r < replies; r++ {
-				if _, err := c.Read(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			c.out = c.out[:0]
 		}
 	}
-	b.Run("pipelined-3-sets", func(b *testing.B) { run(b, sets, 3) })
-	multi := append(append(resptest.Encode("MULTI"), sets...), resptest.Encode("EXEC")...)
-	b.Run("exec-3-sets", func(b *testing.B) { run(b, multi, 5) })
-	all := append(append(append(resptest.Encode("MULTI"), sets...), resptest.Encode("DBSIZE")...), resptest.Encode("EXEC")...)
-	b.Run("exec-3-sets-all-shards", func(b *testing.B) { run(b, all, 6) })
+	wrap := func(extra ...[][]byte) [][][]byte {
+		cmds := append([][][]byte{strArgs("MULTI")}, sets...)
+		cmds = append(cmds, extra...)
+		return append(cmds, strArgs("EXEC"))
+	}
+	b.Run("pipelined-3-sets", func(b *testing.B) { run(b, sets) })
+	b.Run("exec-3-sets", func(b *testing.B) { run(b, wrap()) })
+	b.Run("exec-3-sets-db-shards", func(b *testing.B) { run(b, wrap(strArgs("DBSIZE"))) })
+	b.Run("exec-3-sets-all-shards", func(b *testing.B) { run(b, wrap(strArgs("PING"), strArgs("INFO", "server"))) })
+	b.Run("pipelined-3-sets-dbsize-info", func(b *testing.B) { run(b, append(sets, strArgs("DBSIZE"), strArgs("INFO", "server"))) })
 }
