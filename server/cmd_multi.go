@@ -49,15 +49,10 @@ func (c *Client) queue(cmd *Command, args [][]byte) bool {
 		c.reject(cmd, errNoMulti)
 		return true
 	}
+	cp := copyKeys(args) // args alias the read buffer
 	n := 0
 	for _, a := range args {
 		n += len(a)
-	}
-	buf := make([]byte, 0, n)
-	cp := make([][]byte, len(args))
-	for i, a := range args {
-		buf = append(buf, a...)
-		cp[i] = buf[len(buf)-len(a) : len(buf) : len(buf)]
 	}
 	m := c.multi
 	m.cmds = append(m.cmds, queuedCmd{cmd: cmd, args: cp})
@@ -131,14 +126,10 @@ func cmdExec(c *Client, args [][]byte) {
 		return
 	}
 	c.WriteArray(len(m.cmds))
-	db := c.db
 	for _, q := range m.cmds {
 		c.runHeld(q.cmd, q.args)
 	}
 	c.releaseHeld()
-	if c.db != db {
-		c.tx.Begin(c.db, false) // the Tx's database follows SELECT
-	}
 }
 
 // holdFor enters held mode over what cmds need: the shards of their keys
