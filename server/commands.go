@@ -2504,11 +2504,58 @@ func commandDefs() []*Command {
 				},
 			},
 		},
+		{
+			Name: "multi", Arity: 1,
+			Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy,
+			ACL:   CatFast | CatTransaction,
+			Group: "transactions", Since: "1.2.0", Complexity: "O(1)",
+			Summary: summaries["multi"],
+			Handler: cmdMulti,
+		},
+		{
+			Name: "exec", Arity: 1,
+			Flags: FlagNoScript | FlagLoading | FlagStale | FlagSkipSlowlog,
+			ACL:   CatSlow | CatTransaction,
+			Group: "transactions", Since: "1.2.0", Complexity: "Depends on commands in the transaction",
+			Summary: summaries["exec"],
+			Handler: cmdExec,
+		},
+		{
+			Name: "discard", Arity: 1,
+			Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy,
+			ACL:   CatFast | CatTransaction,
+			Group: "transactions", Since: "2.0.0", Complexity: "O(N), when N is the number of queued commands",
+			Summary: summaries["discard"],
+			Handler: cmdDiscard,
+		},
+		{
+			Name: "watch", Arity: -2,
+			Flags:    FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy,
+			ACL:      CatFast | CatTransaction,
+			FirstKey: 1, LastKey: -1, Step: 1,
+			KeySpecs: []KeySpec{{Flags: []string{"RO"}, BSIndex: 1, FKLast: -1, FKStep: 1, FKLimit: 0}},
+			Group:    "transactions", Since: "2.2.0", Complexity: "O(1) for every key.",
+			Summary: summaries["watch"],
+			Handler: cmdWatch,
+		},
+		{
+			Name: "unwatch", Arity: 1,
+			Flags: FlagNoScript | FlagLoading | FlagStale | FlagFast | FlagAllowBusy,
+			ACL:   CatFast | CatTransaction,
+			Group: "transactions", Since: "2.2.0", Complexity: "O(1)",
+			Summary: summaries["unwatch"],
+			Handler: cmdUnwatch,
+		},
 	}
 }
 
 // summaries are the one-line descriptions COMMAND DOCS returns.
 var summaries = map[string]string{
+	"multi":                   "Starts a transaction: later commands are queued until EXEC.",
+	"exec":                    "Runs the queued commands of a transaction atomically.",
+	"discard":                 "Drops the queued commands of a transaction.",
+	"watch":                   "Makes the next EXEC fail if any of the keys changes first.",
+	"unwatch":                 "Forgets every key WATCHed by the connection.",
 	"memory":                  "Container for memory introspection commands.",
 	"memory|doctor":           "Describes memory problems in plain words.",
 	"memory|help":             "Lists the MEMORY subcommands.",

@@ -342,3 +342,18 @@ func errGeoFrom(name []byte) string {
 func errGeoBy(name []byte) string {
 	return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(name)
 }
+
+// Transactions (cmd_multi.go).
+const (
+	errNoMulti        = "ERR Command not allowed inside a transaction"
+	errMultiNested    = "ERR MULTI calls can not be nested"
+	errWatchInMulti   = "ERR WATCH inside MULTI is not allowed"
+	errExecNoMulti    = "ERR EXEC without MULTI"
+	errDiscardNoMulti = "ERR DISCARD without MULTI"
+	errExecAbort      = "EXECABORT Transaction discarded because of previous errors."
+)
+
+// errExecAbortBecause is the reply to an EXEC refused with msg.
+func errExecAbortBecause(msg string) string {
+	return "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
+}
