@@ -236,6 +236,9 @@ func (c *Client) execute(args [][]byte) {
 		cmd.stats.reject(int(c.id))
 		return
 	}
+	if r := c.srv.scripts.running.Load(); r != nil && cmd.Flags&FlagAllowBusy == 0 && !c.waitScript(r, cmd) {
+		return
+	}
 	c.call(cmd, args)
 }
 

@@ -299,3 +299,28 @@ const (
 func errAtLeastOneKey(name string) string {
 	return "ERR at least 1 input key is needed for '" + name + "' command"
 }
+
+// Errors of scripting (EVAL, SCRIPT, FUNCTION, FCALL and redis.call).
+const (
+	errNumkeysNegative   = "ERR Number of keys can't be negative"
+	errNoScript          = "NOSCRIPT No matching script. Please use EVAL."
+	errScriptWriteFlagRO = "ERR Can not execute a script with write flag using *_ro command."
+	errScriptFlushMode   = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+	errBusyScript        = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction      = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errNotBusy           = "NOTBUSY No scripts in execution right now."
+	errUnkillable        = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	errLuaStackLimit     = "ERR reached lua stack limit"
+	errFunctionNotFound  = "ERR Function not found"
+	errLibraryNotFound   = "ERR Library not found"
+	errFunctionFlushMode = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+	errDumpPayload       = "ERR DUMP payload version or checksum are wrong"
+	// redis.call's errors, as raised into the script (without "-").
+	errLuaNoRun          = "ERR redis.call() called outside a running script"
+	errLuaNoArgs         = "ERR Please specify at least one argument for this redis lib call"
+	errLuaArgType        = "ERR Lua redis lib command arguments must be strings or integers"
+	errLuaUnknownCommand = "ERR Unknown Redis command called from script"
+	errLuaWrongArgs      = "ERR Wrong number of args calling Redis command from script"
+	errLuaNoScript       = "ERR This Redis command is not allowed from script"
+	errLuaReadOnly       = "ERR Write commands are not allowed from read-only scripts."
+)

@@ -57,6 +57,7 @@ type Server struct {
 	info      infoState                   // INFO's calibration, peak memory and rates (info.go)
 	ops       opsState                    // slow log, latency, MONITOR (slowlog.go)
 	admin     adminHTTP                   // the admin HTTP listener (admin.go)
+	scripts   scriptEngine                // Lua scripts and functions (lua_run.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
