@@ -1,6 +1,7 @@
-// A real job queue on ember: BullMQ (Lua scripts by EVALSHA, MULTI,
-// streams with XREAD BLOCK, blocking sorted-set pops), unchanged, against a
-// running ember whose address is in EMBER_ADDR (host:port).
+// A real job queue on ember: BullMQ (Lua scripts by EVALSHA, MULTI with
+// scripts inside, streams with XREAD BLOCK, blocking sorted-set pops),
+// unchanged, against a running ember whose address is in EMBER_ADDR
+// (host:port).
 //
 //   EMBER_ADDR=127.0.0.1:6379 node --test bullmq.test.mjs
 //
@@ -9,7 +10,7 @@
 // deadline for everything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Queue, Worker, QueueEvents } from 'bullmq';
+import { Queue, Worker, QueueEvents, FlowProducer } from 'bullmq';
 
 const addr = process.env.EMBER_ADDR;
 if (!addr) {
@@ -39,7 +40,7 @@ const eventually = async (what, cond, deadline) => {
   }
 };
 
-test('BullMQ: normal, delayed and retried jobs, counts, QueueEvents', { timeout: DEADLINE_MS + 10_000 }, async () => {
+test('BullMQ: normal, delayed, retried and flow jobs, counts, logs, QueueEvents', { timeout: DEADLINE_MS + 10_000 }, async () => {
   const deadline = Date.now() + DEADLINE_MS;
   const name = `q-${process.pid}-${Date.now().toString(36)}`;
   const queue = new Queue(name, { connection });
@@ -47,6 +48,7 @@ test('BullMQ: normal, delayed and retried jobs, counts, QueueEvents', { timeout:
   // XREAD BLOCK is parked.
   const events = new QueueEvents(name, { connection, lastEventId: '0-0' });
   const seen = { attempts: new Map(), completedEvents: new Map(), failedEvents: [], errors: [] };
+  const flows = new FlowProducer({ connection });
   let worker;
   try {
     queue.on('error', (e) => seen.errors.push(`queue: ${e.message}`));
@@ -63,26 +65,36 @@ test('BullMQ: normal, delayed and retried jobs, counts, QueueEvents', { timeout:
       attempts: ATTEMPTS,
       backoff: { type: 'fixed', delay: BACKOFF_MS },
     });
-    assert.equal(await queue.count(), NORMAL_JOBS + 2, 'waiting + delayed jobs before any worker');
-    const before = await queue.getJobCounts('wait', 'delayed');
-    assert.deepEqual(before, { wait: NORMAL_JOBS + 1, delayed: 1 });
+    // A flow (one MULTI holding the scripts that add a parent and its
+    // children): the parent waits for both children.
+    const flow = await flows.add({
+      name: 'parent', queueName: name, data: {},
+      children: [1, 2].map((v) => ({ name: 'child', queueName: name, data: { v } })),
+    });
+    const before = await queue.getJobCounts('wait', 'delayed', 'waiting-children');
+    assert.deepEqual(before, { wait: NORMAL_JOBS + 3, delayed: 1, 'waiting-children': 1 });
 
     worker = new Worker(name, async (job) => {
       seen.attempts.set(job.id, (seen.attempts.get(job.id) ?? 0) + 1);
-      if (job.name === 'failing') throw new Error(`boom ${job.attemptsMade + 1}`);
+      if (job.name === 'failing') {
+        await job.log(`attempt ${job.attemptsMade + 1}`);
+        throw new Error(`boom ${job.attemptsMade + 1}`);
+      }
       if (job.name === 'delayed') return { ranAfterMs: Date.now() - job.timestamp };
+      if (job.name === 'child') return job.data.v * 10;
+      if (job.name === 'parent') return Object.values(await job.getChildrenValues()).reduce((a, b) => a + b, 0);
       return { doubled: job.data.i * 2 };
     }, { connection, concurrency: 2 });
     worker.on('error', (e) => seen.errors.push(`worker: ${e.message}`));
 
     await eventually('every job to finish', async () => {
       const c = await queue.getJobCounts('completed', 'failed');
-      return c.completed === NORMAL_JOBS + 1 && c.failed === 1;
+      return c.completed === NORMAL_JOBS + 4 && c.failed === 1;
     }, deadline);
-    await eventually("QueueEvents' completed events", () => seen.completedEvents.size === NORMAL_JOBS + 1, deadline);
+    await eventually("QueueEvents' completed events", () => seen.completedEvents.size === NORMAL_JOBS + 4, deadline);
 
-    assert.deepEqual(await queue.getJobCounts('completed', 'failed', 'delayed', 'wait', 'active', 'paused'),
-      { completed: NORMAL_JOBS + 1, failed: 1, delayed: 0, wait: 0, active: 0, paused: 0 });
+    assert.deepEqual(await queue.getJobCounts('completed', 'failed', 'delayed', 'wait', 'active', 'paused', 'waiting-children'),
+      { completed: NORMAL_JOBS + 4, failed: 1, delayed: 0, wait: 0, active: 0, paused: 0, 'waiting-children': 0 });
 
     // Normal jobs: each ran once and stored its return value.
     for (const job of normal) {
@@ -112,14 +124,27 @@ test('BullMQ: normal, delayed and retried jobs, counts, QueueEvents', { timeout:
       `retries took ${dead.finishedOn - dead.timestamp} ms`);
     await eventually("QueueEvents' failed event", () => seen.failedEvents.length > 0, deadline);
     assert.deepEqual(seen.failedEvents, [{ jobId: failing.id, failedReason: `boom ${ATTEMPTS}` }]);
+    // Its log, one line per attempt (read back in a MULTI: LRANGE, LLEN).
+    assert.deepEqual(await queue.getJobLogs(failing.id),
+      { logs: Array.from({ length: ATTEMPTS }, (_, i) => `attempt ${i + 1}`), count: ATTEMPTS });
+
+    // The flow: children first, then the parent with their values.
+    const parent = await queue.getJob(flow.job.id);
+    assert.equal(parent.returnvalue, 30);
+    for (const child of flow.children) {
+      const c = await queue.getJob(child.job.id);
+      assert.ok(c.finishedOn <= parent.processedOn, 'a child finished after its parent started');
+    }
+    assert.equal(seen.completedEvents.get(flow.job.id), 30);
 
     // The lists BullMQ keeps agree with the counts.
     assert.deepEqual((await queue.getCompleted()).map((j) => j.id).sort(),
-      [...normal.map((j) => j.id), delayed.id].sort());
+      [...normal, delayed, flow.job, ...flow.children.map((c) => c.job)].map((j) => j.id).sort());
     assert.deepEqual((await queue.getFailed()).map((j) => j.id), [failing.id]);
     assert.deepEqual(seen.errors, []);
   } finally {
     await worker?.close();
+    await flows.close();
     await events.close();
     await queue.close();
   }
