@@ -99,6 +99,22 @@ func newLuaVM(srv *Server, functions bool) *luaVM {
 	}))
 	g.RawSetString("rawset", L.NewFunction(vm.rawset))
 	g.RawSetString("tostring", L.NewFunction(luaTostring))
+	basePcall := g.RawGetString("pcall").(*lua.LFunction)
+	g.RawSetString("pcall", L.NewFunction(func(L *lua.LState) int {
+		// As Redis's luaRedisPcall: an error table {err=s} is caught as
+		// the string s, so scripts written for older versions still work.
+		n := L.GetTop()
+		L.Insert(basePcall, 1)
+		L.Call(n, lua.MultRet)
+		if L.Get(1) == lua.LFalse {
+			if t, ok := L.Get(2).(*lua.LTable); ok {
+				if e, ok := t.RawGetString("err").(lua.LString); ok {
+					L.Replace(2, e)
+				}
+			}
+		}
+		return L.GetTop()
+	}))
 	baseSetmeta := g.RawGetString("setmetatable").(*lua.LFunction)
 	g.RawSetString("setmetatable", L.NewFunction(func(L *lua.LState) int {
 		if t, ok := L.Get(1).(*lua.LTable); ok && vm.readonly[t] {
@@ -261,6 +277,12 @@ func (vm *luaVM) errorHandler(L *lua.LState) int {
 	return 1
 }
 
+// luaRaise raises {err="ERR msg"} as Redis's library functions do (the
+// message carries no position; the error handler adds where it was).
+func luaRaise(L *lua.LState, msg string) {
+	L.Error(luaErrorTable(L, "-ERR "+msg), 1)
+}
+
 // luaErrorString is tostring of an error value.
 func luaErrorString(v lua.LValue) string {
 	if n, ok := v.(lua.LNumber); ok {
@@ -374,7 +396,7 @@ func luaStatusReply(L *lua.LState) int {
 // redis.sha1hex(s)
 func luaSha1hex(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.RaiseError("wrong number of arguments")
+		luaRaise(L, "wrong number of arguments")
 	}
 	s, ok := luaArgString(L.Get(1))
 	if !ok {
@@ -400,14 +422,14 @@ func luaArgString(v lua.LValue) (string, bool) {
 func (vm *luaVM) luaLog(L *lua.LState) int {
 	n := L.GetTop()
 	if n < 2 {
-		L.RaiseError("redis.log() requires two arguments or more.")
+		luaRaise(L, "redis.log() requires two arguments or more.")
 	}
 	lv, ok := L.Get(1).(lua.LNumber)
 	if !ok {
-		L.RaiseError("First argument must be a number (log level).")
+		luaRaise(L, "First argument must be a number (log level).")
 	}
 	if lv < luaLogDebug || lv > luaLogWarning {
-		L.RaiseError("Invalid debug level.")
+		luaRaise(L, "Invalid debug level.")
 	}
 	var b strings.Builder
 	for i := 2; i <= n; i++ {
@@ -432,11 +454,11 @@ func (vm *luaVM) luaLog(L *lua.LState) int {
 // redis.setresp(2|3): the protocol of replies redis.call converts.
 func (vm *luaVM) luaSetresp(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.RaiseError("redis.setresp() requires one argument.")
+		luaRaise(L, "redis.setresp() requires one argument.")
 	}
 	n, ok := L.Get(1).(lua.LNumber)
 	if !ok || (n != 2 && n != 3) {
-		L.RaiseError("RESP version must be 2 or 3.")
+		luaRaise(L, "RESP version must be 2 or 3.")
 	}
 	if vm.run != nil {
 		vm.run.resp3 = n == 3
@@ -448,11 +470,11 @@ func (vm *luaVM) luaSetresp(L *lua.LState) int {
 // write is journaled as its effect (see lua_call.go).
 func (vm *luaVM) luaSetRepl(L *lua.LState) int {
 	if L.GetTop() != 1 {
-		L.RaiseError("redis.set_repl() requires two arguments.")
+		luaRaise(L, "redis.set_repl() requires two arguments.")
 	}
 	n, ok := L.Get(1).(lua.LNumber)
 	if !ok || n < 0 || n > 3 {
-		L.RaiseError("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+		luaRaise(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
 	}
 	return 0
 }
@@ -461,11 +483,11 @@ func (vm *luaVM) luaSetRepl(L *lua.LState) int {
 // it checks that the command exists.
 func (vm *luaVM) luaACLCheck(L *lua.LState) int {
 	if L.GetTop() < 1 {
-		L.RaiseError("Please specify at least one argument for this redis lib call")
+		luaRaise(L, "Please specify at least one argument for this redis lib call")
 	}
 	name, _ := luaArgString(L.Get(1))
 	if vm.srv.cmds.lookupName([]byte(name)) == nil {
-		L.RaiseError("Invalid command passed to redis.acl_check_cmd()")
+		luaRaise(L, "Invalid command passed to redis.acl_check_cmd()")
 	}
 	L.Push(lua.LTrue)
 	return 1
@@ -526,7 +548,7 @@ func (r *luaRand) luaRandom(L *lua.LState) int {
 		}
 		L.Push(lua.LNumber(math.Floor(f*float64(u-l+1)) + float64(l)))
 	default:
-		L.RaiseError("wrong number of arguments")
+		luaRaise(L, "wrong number of arguments")
 	}
 	return 1
 }
