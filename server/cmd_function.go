@@ -25,6 +25,10 @@ func fcallGeneric(c *Client, args [][]byte, ro bool) {
 		c.WriteError(errFunctionNotFound)
 		return
 	}
+	if _, ok := parseInt(args[2]); !ok {
+		c.WriteError(errBadNumkeys)
+		return
+	}
 	numkeys, ok := c.parseNumkeys(args)
 	if !ok {
 		return
@@ -179,7 +183,7 @@ func (c *Client) writeScriptFlags(f scriptFlags) {
 	c.WriteSet(n)
 	for _, sf := range scriptFlagNames {
 		if f&sf.flag != 0 {
-			c.WriteBulkString(sf.name)
+			c.WriteSimple(sf.name)
 		}
 	}
 }

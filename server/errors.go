@@ -312,6 +312,7 @@ const (
 	errUnkillable        = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
 	errLuaStackLimit     = "ERR reached lua stack limit"
 	errFunctionNotFound  = "ERR Function not found"
+	errBadNumkeys        = "ERR Bad number of keys provided"
 	errLibraryNotFound   = "ERR Library not found"
 	errFunctionFlushMode = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
 	errDumpPayload       = "ERR DUMP payload version or checksum are wrong"

@@ -175,6 +175,7 @@ func (vm *luaVM) libraryAPI() *lua.LTable {
 	for _, k := range []string{"LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM"} {
 		r.RawSetString(k, full.RawGetString(k))
 	}
+	vm.guardGlobals(r)
 	g := L.NewTable()
 	g.RawSetString("redis", vm.protect(r))
 	vm.guardGlobals(g)
