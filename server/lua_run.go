@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -187,7 +188,28 @@ func compileLua(code, name string) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, errors.New(luaSyntaxError(err, name))
 	}
-	return lua.Compile(chunk, name)
+	proto, err := lua.Compile(chunk, name)
+	if err != nil {
+		return nil, err
+	}
+	compactProto(proto)
+	return proto, nil
+}
+
+// compactProto trims the slices of a compiled prototype (and its nested
+// ones) to their length: gopher-lua's compiler leaves them with room for
+// 128 to 1024 entries, about 16 KB per cached script.
+func compactProto(p *lua.FunctionProto) {
+	p.Code = slices.Clone(p.Code)
+	p.Constants = slices.Clone(p.Constants)
+	p.FunctionPrototypes = slices.Clone(p.FunctionPrototypes)
+	p.DbgSourcePositions = slices.Clone(p.DbgSourcePositions)
+	p.DbgLocals = slices.Clone(p.DbgLocals)
+	p.DbgCalls = slices.Clone(p.DbgCalls)
+	p.DbgUpvalues = slices.Clone(p.DbgUpvalues)
+	for _, sub := range p.FunctionPrototypes {
+		compactProto(sub)
+	}
 }
 
 // luaSyntaxError rewrites gopher-lua's "<name> line:N(column:M) near
