@@ -156,6 +156,19 @@ var scriptHelp = []string{
 	"    Prints this help.",
 }
 
+// SCRIPT DEBUG YES|SYNC|NO: ember has no Lua debugger; NO (the default)
+// is accepted.
+func cmdScriptDebug(c *Client, args [][]byte) {
+	switch {
+	case eqFold(args[2], "no"):
+		c.WriteOK()
+	case eqFold(args[2], "yes"), eqFold(args[2], "sync"):
+		c.WriteError(errScriptDebugUnsupported)
+	default:
+		c.WriteError(errScriptDebugArg)
+	}
+}
+
 // SCRIPT HELP
 func cmdScriptHelp(c *Client, args [][]byte) { c.writeHelp(scriptHelp) }
 
