@@ -104,6 +104,10 @@ type Waiter struct {
 	// (or CLIENT UNBLOCK ... TIMEOUT), usually a null.
 	Attempt   BlockAttempt
 	OnTimeout func(c *Client)
+	// OnNoBlock, when set, replies instead of OnTimeout where the client
+	// may not block (inside EXEC or a script): BLMOVE answers a null
+	// bulk there but a null array on a timeout, as Redis 7.0.
+	OnNoBlock func(c *Client)
 
 	state atomic.Int32
 	done  chan struct{}
@@ -389,9 +393,18 @@ func (c *Client) serveDeferred() {
 // After it returns the handler must not use its args (the query buffer may
 // have been refilled while blocked).
 //
-// Inside MULTI (or wherever blocking is not allowed) the caller must reply
-// as for a timeout instead of calling block.
+// Inside EXEC or a script (c.noBlock) it answers at once as for a
+// timeout instead.
 func (c *Client) block(tx *store.Tx, w *Waiter, timeout time.Duration) {
+	if c.noBlock { // inside EXEC or a script: as if timed out at once
+		tx.Unlock()
+		if w.OnNoBlock != nil {
+			w.OnNoBlock(c)
+		} else {
+			w.OnTimeout(c)
+		}
+		return
+	}
 	w.C = c
 	w.done = make(chan struct{})
 	var deadline time.Time

@@ -44,6 +44,16 @@ type Client struct {
 	pubBuf        *pubScratch                // PUBLISH's buffers (cmd_pubsub.go)
 	stopOnce      sync.Once
 
+	// Transactions and scripts (cmd_multi.go, atomic.go): the commands
+	// queued since MULTI (nil outside MULTI), the WATCHed keys, whether
+	// blocking commands must answer at once (inside EXEC or a script), and
+	// for a script's child client the client it runs for.
+	multi   *multiState
+	watched []*watchedKey
+	noBlock bool
+	parent  *Client
+	dbsOne  scriptDBs // holdForRun's database list (lua_hold.go)
+
 	batchStart time.Time     // when the current batch of commands began
 	mark       time.Duration // end of the last command since batchStart; <0: none
 	blockedFor time.Duration // time the current command spent blocked (not counted)
@@ -67,6 +77,9 @@ type Client struct {
 	monitor  atomic.Bool // in the MONITOR set (monitor.go)
 	qbufSize atomic.Int64
 	obufSize atomic.Int64
+	multiN   atomic.Int64 // commands queued since MULTI; -1 outside MULTI
+	multiMem atomic.Int64 // bytes of the queued commands' arguments
+	casDirty atomic.Bool  // a WATCHed key changed: EXEC will fail
 }
 
 func newClient(s *Server, conn net.Conn) *Client {
@@ -89,6 +102,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 	c.tx.SetBeforeUnlock(c.beforeUnlock)
 	c.rd = newReader(conn, s.cfg.Int("proto-max-bulk-len"), s.cfg.Int("client-query-buffer-limit"), func() bool { return c.authed })
 	c.lastIO.Store(time.Now().UnixMilli())
+	c.multiN.Store(-1)
 	return c
 }
 
@@ -105,6 +119,7 @@ func (c *Client) serve() {
 	defer c.conn.Close()
 	defer c.finishAsync()
 	defer c.unsubscribeAll()
+	defer c.unwatchAll()
 	c.beginBatch()
 	for {
 		for {
@@ -202,44 +217,46 @@ func (c *Client) kill() {
 
 // execute looks a command up, checks it and runs it.
 func (c *Client) execute(args [][]byte) {
-	cmd := c.srv.cmds.lookupName(args[0])
-	if cmd == nil {
-		c.WriteError(errUnknownCommand(args))
-		return
-	}
-	if cmd.subs != nil && len(args) >= 2 {
-		if sub := cmd.subcommand(args[1]); sub != nil {
-			cmd = sub
-		} else if cmd.Handler == nil {
-			c.WriteError(errUnknownSubcommand(args[1], cmd.containerName()))
-			cmd.stats.reject(int(c.id))
-			return
-		}
-	}
-	if (cmd.Arity > 0 && len(args) != cmd.Arity) || len(args) < -cmd.Arity || cmd.Handler == nil {
-		c.WriteError(errWrongArity(cmd.Name))
-		cmd.stats.reject(int(c.id))
+	cmd, msg := c.srv.resolveCommand(args)
+	if msg != "" {
+		c.reject(cmd, msg)
 		return
 	}
 	if !c.authed && cmd.Flags&FlagNoAuth == 0 {
-		c.WriteError(errNoAuth)
-		cmd.stats.reject(int(c.id))
+		c.reject(cmd, errNoAuth)
 		return
 	}
 	if c.monitor.Load() && cmd.Flags&(FlagWrite|FlagReadonly|FlagMayReplicate) != 0 {
-		c.WriteError(errMonitorKeyspace)
-		cmd.stats.reject(int(c.id))
+		c.reject(cmd, errMonitorKeyspace)
 		return
 	}
 	if !c.resp3 && c.subscribed() && !subscribedCtxAllowed(cmd) {
-		c.WriteError(errSubscribedContext(cmd.FullName()))
-		cmd.stats.reject(int(c.id))
+		c.reject(cmd, errSubscribedContext(cmd.FullName()))
+		return
+	}
+	if c.multi != nil && c.queue(cmd, args) { // cmd_multi.go
 		return
 	}
 	if r := c.srv.scripts.running.Load(); r != nil && cmd.Flags&FlagAllowBusy == 0 && !c.waitScript(r, cmd) {
 		return
 	}
 	c.call(cmd, args)
+}
+
+// reject answers a command refused before it ran; inside MULTI the
+// transaction will abort, as in Redis.
+func (c *Client) reject(cmd *Command, msg string) {
+	if cmd != nil {
+		cmd.stats.reject(int(c.id))
+	}
+	if cmd != nil && cmd.Name == "exec" {
+		c.execAbort(msg) // cmd_multi.go
+		return
+	}
+	c.WriteError(msg)
+	if c.multi != nil {
+		c.multi.aborted = true
+	}
 }
 
 // call runs a checked command and accounts for it.
@@ -308,6 +325,9 @@ func sortClients(cs []*Client) {
 func (c *Client) run(cmd *Command, args [][]byte) {
 	defer func() {
 		if r := recover(); r != nil {
+			if c.tx.Held() {
+				c.releaseHeld()
+			}
 			c.tx.Unlock()
 			c.srv.log.Error("command panicked", "cmd", cmd.Name, "panic", r, "stack", string(debug.Stack()))
 			c.WriteError("ERR internal error in '" + cmd.Name + "'")

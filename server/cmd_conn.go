@@ -207,6 +207,8 @@ func cmdHello(c *Client, args [][]byte) {
 // RESET
 func cmdReset(c *Client, args [][]byte) {
 	c.stopMonitoring()
+	c.endMulti()
+	c.unwatchAll()
 	c.selectDB(0)
 	c.unsubscribeAll()
 	c.mu.Lock()
@@ -354,8 +356,14 @@ func (c *Client) clientFlags(self *Client) string {
 	if c.subscribed() {
 		f = append(f, 'P')
 	}
+	if c.multiN.Load() >= 0 {
+		f = append(f, 'x')
+	}
 	if c.waiter.Load() != nil {
 		f = append(f, 'b')
+	}
+	if c.casDirty.Load() {
+		f = append(f, 'd')
 	}
 	if c == self && c.closeAfter {
 		f = append(f, 'c')
@@ -424,17 +432,18 @@ func (c *Client) appendInfo(b []byte, self *Client, cur *Command, args [][]byte)
 	num("sub", c.subCount(subChannel))
 	num("psub", c.subCount(subPattern))
 	num("ssub", c.subCount(subShard))
-	num("multi", -1)
+	num("multi", c.multiN.Load())
 	num("qbuf", qbuf)
 	num("qbuf-free", qfree)
 	num("argv-mem", argvMem)
-	num("multi-mem", 0)
+	multiMem := c.multiMem.Load()
+	num("multi-mem", multiMem)
 	num("rbs", rbs)
 	num("rbp", rbs)
 	num("obl", 0)
 	num("oll", 0)
 	num("omem", omem)
-	num("tot-mem", qbuf+qfree+argvMem+rbs+omem+clientStructSize)
+	num("tot-mem", qbuf+qfree+argvMem+rbs+omem+multiMem+clientStructSize)
 	str("events", "r")
 	str("cmd", cmdName)
 	str("user", user)

@@ -459,7 +459,7 @@ func cmdKeys(c *Client, args [][]byte) {
 	pat := args[1]
 	all := len(pat) == 1 && pat[0] == '*'
 	var keys keyList
-	c.db.Each(func(e *store.Entry) bool {
+	c.tx.Each(c.db, func(e *store.Entry) bool {
 		if k := e.Key(); all || globMatch(pat, k, false) {
 			keys.add(k)
 		}
@@ -488,7 +488,7 @@ func cmdScan(c *Client, args [][]byte) {
 	}
 	var keys keyList
 	typeChecks := int64(0)
-	next := c.db.Scan(cursor, count, func(e *store.Entry) {
+	next := c.tx.Scan(c.db, cursor, count, func(e *store.Entry) {
 		k := e.Key()
 		if pat != nil && !globMatch(pat, k, false) {
 			return
@@ -585,7 +585,7 @@ func parseScanCursor(b []byte) (uint64, bool) {
 // RANDOMKEY
 func cmdRandomkey(c *Client, args [][]byte) {
 	r := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-	if k := c.db.RandomKey(r); k != nil {
+	if k := c.tx.RandomKey(c.db, r); k != nil {
 		c.WriteBulk(k)
 	} else {
 		c.WriteNull()

@@ -861,6 +861,7 @@ func blockingMove(c *Client, src, dst []byte, from, to bool, timeoutArg []byte) 
 			return true
 		},
 		OnTimeout: writeListTimeout,
+		OnNoBlock: (*Client).WriteNull,
 	}, timeout)
 }
 

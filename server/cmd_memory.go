@@ -112,7 +112,7 @@ func cmdMemoryStats(c *Client, args [][]byte) {
 		keys += n
 		// A key costs its table slot and, when it has a TTL, its
 		// expiry heap slot: a pointer each.
-		dbs = append(dbs, dbOverhead{int64(i), n * 8, db.Volatile() * 8})
+		dbs = append(dbs, dbOverhead{int64(i), n * 8, c.tx.Volatile(db) * 8})
 	}
 	perKey := int64(0)
 	if keys > 0 {

@@ -20,7 +20,7 @@ var (
 
 // INFO [section [section ...]]
 func cmdInfo(c *Client, args [][]byte) {
-	c.WriteVerbatim(c.srv.genInfo(infoSections(args[1:])))
+	c.WriteVerbatim(c.srv.genInfo(infoSections(args[1:]), c.tx))
 }
 
 // DBSIZE

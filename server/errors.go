@@ -328,3 +328,18 @@ const (
 	errLuaNoScript       = "ERR This Redis command is not allowed from script"
 	errLuaReadOnly       = "ERR Write commands are not allowed from read-only scripts."
 )
+
+// Transactions (cmd_multi.go).
+const (
+	errNoMulti        = "ERR Command not allowed inside a transaction"
+	errMultiNested    = "ERR MULTI calls can not be nested"
+	errWatchInMulti   = "ERR WATCH inside MULTI is not allowed"
+	errExecNoMulti    = "ERR EXEC without MULTI"
+	errDiscardNoMulti = "ERR DISCARD without MULTI"
+	errExecAbort      = "EXECABORT Transaction discarded because of previous errors."
+)
+
+// errExecAbortBecause is the reply to an EXEC refused with msg.
+func errExecAbortBecause(msg string) string {
+	return "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
+}

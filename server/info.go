@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/embercache/ember/store"
 )
 
 // INFO.
@@ -215,7 +217,10 @@ func infoSections(args [][]byte) map[string]bool {
 }
 
 // genInfo renders the requested sections in Redis's order.
-func (s *Server) genInfo(want map[string]bool) string {
+//
+// tx is the Tx of the client asking (nil for none): inside a transaction
+// the keyspace figures are read through it (store/tx_held.go).
+func (s *Server) genInfo(want map[string]bool, tx *store.Tx) string {
 	b := &infoBuf{}
 	for _, name := range infoSectionOrder {
 		if !want[name] {
@@ -251,7 +256,7 @@ func (s *Server) genInfo(want map[string]bool) string {
 			b.header("Cluster")
 			b.field("cluster_enabled", "0")
 		case "keyspace":
-			s.infoKeyspace(b)
+			s.infoKeyspace(b, tx)
 		}
 	}
 	return b.String()
@@ -372,9 +377,9 @@ func (s *Server) infoClients(b *infoBuf) {
 	b.zeros("tracking_clients")
 	_, _, _, pubsubClients := s.pubsub.stats()
 	b.int("pubsub_clients", pubsubClients)
-	b.zeros("watching_clients")
+	b.int("watching_clients", s.watches.nclients.Load())
 	b.int("clients_in_timeout_table", blocked)
-	b.zeros("total_watched_keys")
+	b.int("total_watched_keys", s.watches.nkeys.Load())
 	b.int("total_blocking_keys", blockingKeys)
 	b.zeros("total_blocking_keys_on_nokey")
 }
@@ -576,7 +581,7 @@ func (s *Server) infoErrorStats(b *infoBuf) {
 	}
 }
 
-func (s *Server) infoKeyspace(b *infoBuf) {
+func (s *Server) infoKeyspace(b *infoBuf, tx *store.Tx) {
 	b.header("Keyspace")
 	for i := 0; i < s.store.Databases(); i++ {
 		db := s.store.DB(i)
@@ -584,8 +589,13 @@ func (s *Server) infoKeyspace(b *infoBuf) {
 		if keys == 0 {
 			continue
 		}
-		b.field("db"+strconv.Itoa(i), "keys="+itoa(keys)+",expires="+itoa(db.Volatile())+
-			",avg_ttl="+itoa(db.AvgTTL()))
+		vol, ttl := db.Volatile, db.AvgTTL
+		if tx != nil {
+			vol = func() int64 { return tx.Volatile(db) }
+			ttl = func() int64 { return tx.AvgTTL(db) }
+		}
+		b.field("db"+strconv.Itoa(i), "keys="+itoa(keys)+",expires="+itoa(vol())+
+			",avg_ttl="+itoa(ttl()))
 	}
 }
 

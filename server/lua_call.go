@@ -1,10 +1,6 @@
 package server
 
-import (
-	"time"
-
-	lua "github.com/yuin/gopher-lua"
-)
+import lua "github.com/yuin/gopher-lua"
 
 // redis.call and redis.pcall: running a table command from a script.
 //
@@ -95,11 +91,7 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 	}
 	sc.resp3 = run.resp3
 	sc.out = sc.out[:0]
-	start := time.Now()
-	errs := sc.errors
-	sc.tx.SetCommand(cmd.Name, args)
-	sc.run(cmd, args)
-	cmd.stats.call(int(sc.id), time.Since(start).Microseconds(), sc.errors != errs)
+	sc.runHeld(cmd, args)
 	v, _ := luaParseReply(L, sc.out)
 	if raise {
 		if t, ok := v.(*lua.LTable); ok && len(sc.out) > 0 && sc.out[0] == '-' {

@@ -356,38 +356,24 @@ func (c *Client) killRun(eval bool) {
 	c.WriteOK()
 }
 
-// scriptClient returns the VM's script client, set up for a run by c.
-func (vm *luaVM) scriptClient(c *Client) *Client {
-	sc := vm.sc
-	if sc == nil {
-		sc = &Client{srv: vm.srv, id: vm.srv.nextID.Add(1), authed: true, user: "default",
-			created: time.Now(), stop: make(chan struct{})}
-		sc.mark = -1
-		vm.sc = sc
-	}
-	sc.tx = c.tx
-	sc.db = c.db
-	sc.dbIndex.Store(c.dbIndex.Load())
-	sc.out = sc.out[:0]
-	return sc
-}
-
 // runLua runs a script or function for c, holding the engine and every
 // shard of c's database for the run, and writes the result or error as
 // c's reply. push, called under the run lock, pushes the function and its
 // arguments and returns the number of arguments. allDBs says the code may
 // SELECT: every database is held.
 func (e *scriptEngine) runLua(c *Client, vm *luaVM, run *scriptRun, allDBs bool, push func(L *lua.LState) int) {
+	// Lock order: a run's shards first, then the run lock (EXEC, which
+	// holds every shard, may run a queued script).
+	held := c.holdForRun(allDBs)
 	e.runMu.Lock()
 	L := vm.L
-	sc := vm.scriptClient(c)
+	sc := c.heldChild(false)
 	run.c, run.sc = c, sc
 	run.start = time.Now()
 	run.kill = make(chan struct{})
 	run.done = make(chan struct{})
 	vm.run = run
 	L.SetContext(run)
-	holdDBs(c, allDBs)
 	e.running.Store(run)
 
 	n := push(L)
@@ -396,12 +382,11 @@ func (e *scriptEngine) runLua(c *Client, vm *luaVM, run *scriptRun, allDBs bool,
 	if err == nil {
 		ret = L.Get(-1)
 	}
-	// Blocked clients fed by the script are served when the Tx is
-	// released, by the caller's hook.
-	c.readyKeys = append(c.readyKeys, sc.readyKeys...)
-	clear(sc.readyKeys)
-	sc.readyKeys = sc.readyKeys[:0]
-	releaseDBs(c)
+	if held {
+		// Journal records go out, blocked clients fed by the script are
+		// served (the child forwarded its keys to c), shards unlock.
+		c.releaseHeld()
+	}
 	switch {
 	case run.state.Load() == runKilled:
 		c.WriteError(runErrorText(run, vm.killTable(err)))
@@ -412,7 +397,6 @@ func (e *scriptEngine) runLua(c *Client, vm *luaVM, run *scriptRun, allDBs bool,
 	}
 	L.SetTop(0)
 	vm.run = nil
-	sc.tx = nil
 	e.running.Store(nil)
 	close(run.done)
 	e.runMu.Unlock()

@@ -218,7 +218,6 @@ func TestScriptAtomicUndeclaredKeys(t *testing.T) {
 // TestScriptJournal: a script's writes are journaled as their effects,
 // wrapped in MULTI/EXEC when there are several.
 func TestScriptJournal(t *testing.T) {
-	t.Skip("TEMPORARY: needs the held Tx (branch multi)")
 	srv := startServer(t)
 	j := captureJournal(t, srv)
 	c := dial(t, srv)

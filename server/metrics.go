@@ -186,7 +186,7 @@ func (sc serverCollector) Collect(ch chan<- prometheus.Metric) {
 	s := sc.s
 	ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, 1)
 	ch <- prometheus.MustNewConstMetric(descStartTime, prometheus.GaugeValue, float64(s.started.Unix()))
-	fields := parseInfo(s.genInfo(metricsSections))
+	fields := parseInfo(s.genInfo(metricsSections, nil))
 	labels := make([]string, len(instanceInfoLabels))
 	for i, l := range instanceInfoLabels {
 		labels[i] = fields[l]

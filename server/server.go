@@ -52,6 +52,7 @@ type Server struct {
 	stats     serverStats
 	blocking  blocking
 	pubsub    pubsub                      // channels and patterns (pubsub.go)
+	watches   watchRegistry               // WATCHed keys (watch.go)
 	notify    notifier                    // keyspace notifications (notify.go)
 	outLimits atomic.Pointer[[3]outLimit] // client-output-buffer-limit by class (output.go)
 	info      infoState                   // INFO's calibration, peak memory and rates (info.go)

@@ -304,32 +304,50 @@ func (db *DB) Len() int64 {
 }
 
 // Volatile returns the number of keys with a TTL (INFO keyspace "expires").
-func (db *DB) Volatile() int64 {
+func (db *DB) Volatile() int64 { return db.volatile(true) }
+
+func (db *DB) volatile(lock bool) int64 {
 	var n int64
 	for i := range db.shards {
 		s := &db.shards[i]
-		s.mu.RLock()
+		s.rlock(lock)
 		n += int64(len(s.exp))
-		s.mu.RUnlock()
+		s.runlock(lock)
 	}
 	return n
 }
 
+// rlock read-locks s when lock is set (a walk of a Tx that holds every
+// shard of the database takes none: tx_held.go).
+func (s *shard) rlock(lock bool) {
+	if lock {
+		s.mu.RLock()
+	}
+}
+
+// runlock undoes rlock.
+func (s *shard) runlock(lock bool) {
+	if lock {
+		s.mu.RUnlock()
+	}
+}
+
 // AvgTTL returns the average remaining TTL in ms of keys with one, sampled
 // from each shard's heap (INFO keyspace "avg_ttl").
-func (db *DB) AvgTTL() int64 {
-	now := db.store.Now()
+func (db *DB) AvgTTL() int64 { return db.avgTTL(db.store.Now(), true) }
+
+func (db *DB) avgTTL(now int64, lock bool) int64 {
 	var sum, n int64
 	for i := range db.shards {
 		s := &db.shards[i]
-		s.mu.RLock()
+		s.rlock(lock)
 		for j := 0; j < len(s.exp) && j < 16; j++ {
 			if d := s.exp[j].expireAt - now; d > 0 {
 				sum += d
 				n++
 			}
 		}
-		s.mu.RUnlock()
+		s.runlock(lock)
 	}
 	if n == 0 {
 		return 0
@@ -343,15 +361,18 @@ func (db *DB) AvgTTL() int64 {
 // 0 when the iteration is complete. Every key present from the first call to
 // the last is returned at least once, whatever resizing happens between.
 func (db *DB) Scan(cursor uint64, count int, fn func(e *Entry)) uint64 {
+	return db.scan(cursor, count, fn, db.store.Now(), true)
+}
+
+func (db *DB) scan(cursor uint64, count int, fn func(e *Entry), now int64, lock bool) uint64 {
 	nsh := uint64(len(db.shards))
 	sbits := uint(bits.TrailingZeros64(nsh))
 	si := cursor & (nsh - 1)
 	v := cursor >> sbits
-	now := db.store.Now()
 	visited := 0
 	for {
 		s := &db.shards[si]
-		s.mu.RLock()
+		s.rlock(lock)
 		if s.tab.count == 0 {
 			v = 0
 		} else {
@@ -363,7 +384,7 @@ func (db *DB) Scan(cursor uint64, count int, fn func(e *Entry)) uint64 {
 				fn(e)
 			})
 		}
-		s.mu.RUnlock()
+		s.runlock(lock)
 		if v == 0 {
 			si++
 			if si == nsh {
@@ -383,12 +404,13 @@ func (db *DB) Scan(cursor uint64, count int, fn func(e *Entry)) uint64 {
 
 // Each calls fn for every live entry, one shard at a time under its read
 // lock, until fn returns false (KEYS). fn must copy what it keeps.
-func (db *DB) Each(fn func(e *Entry) bool) {
-	now := db.store.Now()
+func (db *DB) Each(fn func(e *Entry) bool) { db.each(fn, db.store.Now(), true) }
+
+func (db *DB) each(fn func(e *Entry) bool, now int64, lock bool) {
 	for i := range db.shards {
 		s := &db.shards[i]
 		cont := true
-		s.mu.RLock()
+		s.rlock(lock)
 		s.tab.each(func(e *Entry) bool {
 			if e.expireAt != 0 && e.expireAt <= now {
 				return true
@@ -396,7 +418,7 @@ func (db *DB) Each(fn func(e *Entry) bool) {
 			cont = fn(e)
 			return cont
 		})
-		s.mu.RUnlock()
+		s.runlock(lock)
 		if !cont {
 			return
 		}
@@ -404,8 +426,9 @@ func (db *DB) Each(fn func(e *Entry) bool) {
 }
 
 // RandomKey returns a copy of a random live key, or nil if none is found.
-func (db *DB) RandomKey(r *rand.Rand) []byte {
-	now := db.store.Now()
+func (db *DB) RandomKey(r *rand.Rand) []byte { return db.randomKey(r, db.store.Now(), true) }
+
+func (db *DB) randomKey(r *rand.Rand, now int64, lock bool) []byte {
 	n := len(db.shards)
 	for attempt := 0; attempt < 100; attempt++ {
 		start := r.IntN(n)
@@ -414,14 +437,14 @@ func (db *DB) RandomKey(r *rand.Rand) []byte {
 			if s.keys.Load() == 0 {
 				continue
 			}
-			s.mu.RLock()
+			s.rlock(lock)
 			e := s.tab.random(r)
 			var key []byte
 			live := e != nil && (e.expireAt == 0 || e.expireAt > now)
 			if live {
 				key = append([]byte(nil), e.Key()...)
 			}
-			s.mu.RUnlock()
+			s.runlock(lock)
 			if live {
 				return key
 			}
@@ -430,9 +453,9 @@ func (db *DB) RandomKey(r *rand.Rand) []byte {
 	}
 	// Mostly expired keys: fall back to a walk.
 	var key []byte
-	db.Each(func(e *Entry) bool {
+	db.each(func(e *Entry) bool {
 		key = append([]byte(nil), e.Key()...)
 		return false
-	})
+	}, now, lock)
 	return key
 }

@@ -56,6 +56,9 @@ type Tx struct {
 	created []KeyRef
 	deleted []KeyRef
 	mut     Mutation
+
+	// hold is the held mode of transactions and scripts (tx_held.go).
+	hold holdState
 }
 
 type shardRef struct {
@@ -72,8 +75,10 @@ func NewTx(st *Store) *Tx {
 // writing. It samples the clock once: all TTL checks of the command use it.
 func (tx *Tx) Begin(db *DB, write bool) {
 	tx.db = db
-	tx.write = write
-	tx.refs = tx.refs[:0]
+	if !tx.hold.on { // held: the held shards stay (tx_held.go)
+		tx.write = write
+		tx.refs = tx.refs[:0]
+	}
 	tx.arena = tx.arena[:0]
 	tx.hkey = nil // keys of an earlier command may reuse the same memory
 	if len(tx.created) > 0 || len(tx.deleted) > 0 {
@@ -109,11 +114,18 @@ func (tx *Tx) Key(key []byte) { tx.KeyIn(tx.db, key) }
 
 // KeyIn adds key of another database to the set of shards to lock.
 func (tx *Tx) KeyIn(db *DB, key []byte) {
+	if tx.hold.on {
+		tx.checkHeld(db, db.shardIndex(tx.hash(key)))
+		return
+	}
 	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.hash(key))})
 }
 
 // Lock acquires the collected shard locks in ascending (db, shard) order.
 func (tx *Tx) Lock() {
+	if tx.hold.on {
+		return
+	}
 	r := tx.refs
 	if len(r) > 1 {
 		slices.SortFunc(r, func(a, b shardRef) int {
@@ -139,6 +151,10 @@ func (tx *Tx) Lock() {
 // LockKey begins a one-key command and locks its shard.
 func (tx *Tx) LockKey(db *DB, key []byte, write bool) {
 	tx.Begin(db, write)
+	if tx.hold.on {
+		tx.checkHeld(db, db.shardIndex(tx.hash(key)))
+		return
+	}
 	tx.refs = append(tx.refs, shardRef{db, db.shardIndex(tx.hash(key))})
 	tx.Lock()
 }
@@ -148,6 +164,10 @@ func (tx *Tx) LockKey(db *DB, key []byte, write bool) {
 // index and distinct.
 func (tx *Tx) LockAll(dbs ...*DB) {
 	tx.Begin(dbs[0], true)
+	if tx.hold.on {
+		tx.checkHeldAll(dbs)
+		return
+	}
 	for _, db := range dbs {
 		for i := range db.shards {
 			tx.refs = append(tx.refs, shardRef{db, uint32(i)})
@@ -161,7 +181,7 @@ func (tx *Tx) LockAll(dbs ...*DB) {
 
 // Unlock releases every lock the Tx holds.
 func (tx *Tx) Unlock() {
-	if !tx.locked {
+	if !tx.locked || tx.hold.on {
 		return
 	}
 	if tx.write && tx.beforeUnlock != nil {
@@ -437,7 +457,11 @@ func (tx *Tx) EmitIn(db *DB, args ...[]byte) {
 	tx.args = append(tx.args[:0], args...)
 	tx.mut = Mutation{DB: db.index, Args: tx.args, Cause: CauseCommand, Cmd: tx.cmd, CmdArgs: tx.cmdArgs,
 		Created: tx.created, Deleted: tx.deleted}
-	tx.st.journal.emitMutation(&tx.mut)
+	if tx.hold.on {
+		tx.batchRecord(&tx.mut) // delivered at Release (tx_held.go)
+	} else {
+		tx.st.journal.emitMutation(&tx.mut)
+	}
 	tx.mut = Mutation{}
 	clear(tx.args)
 	if len(tx.created) > 0 || len(tx.deleted) > 0 {
