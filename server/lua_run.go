@@ -332,6 +332,24 @@ func (c *Client) waitScript(r *scriptRun, cmd *Command) bool {
 	return true
 }
 
+// abort kills the running script or function whatever it did (shutdown).
+func (e *scriptEngine) abort() {
+	r := e.running.Load()
+	if r == nil {
+		return
+	}
+	for {
+		st := r.state.Load()
+		if st == runKilled {
+			return
+		}
+		if r.state.CompareAndSwap(st, runKilled) {
+			close(r.kill)
+			return
+		}
+	}
+}
+
 // killRun implements SCRIPT KILL (eval) and FUNCTION KILL.
 func (c *Client) killRun(eval bool) {
 	r := c.srv.scripts.running.Load()

@@ -329,3 +329,79 @@ func TestScriptCacheMemory(t *testing.T) {
 		t.Fatalf("SCRIPT EXISTS: %q", got)
 	}
 }
+
+// BenchmarkEvalSet compares a one-key SET run directly with the same SET
+// from EVAL and EVALSHA (run lock, a held database, a VM call, the reply
+// conversions), through the real dispatcher on an in-process client.
+func BenchmarkEvalSet(b *testing.B) {
+	srv := startServer(b)
+	c := strClient(b, srv)
+	script := "return redis.call('set', KEYS[1], ARGV[1])"
+	sha := sha1Hex([]byte(script))
+	strDo(c, "SCRIPT", "LOAD", script)
+	for _, bc := range []struct {
+		name string
+		cmd  []string
+	}{
+		{"SET", []string{"SET", "key:1", "value"}},
+		{"EVAL", []string{"EVAL", script, "1", "key:1", "value"}},
+		{"EVALSHA", []string{"EVALSHA", sha, "1", "key:1", "value"}},
+		{"EVALSHA_noop", []string{"EVALSHA", sha1Hex([]byte("return 1")), "0"}},
+	} {
+		if bc.name == "EVALSHA_noop" {
+			strDo(c, "SCRIPT", "LOAD", "return 1")
+		}
+		args := strArgs(bc.cmd...)
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c.out = c.out[:0]
+				c.execute(args)
+			}
+		})
+	}
+}
+
+// TestScriptShutdown: shutting down while a script that wrote loops
+// forever stops the script (as SHUTDOWN NOSAVE does).
+func TestScriptShutdown(t *testing.T) {
+	srv := startServer(t, "--busy-reply-threshold", "20")
+	a, k := dial(t, srv), dial(t, srv)
+	if err := a.Write(resptest.Encode("EVAL", "redis.call('set','w','1') while true do end", "0")); err != nil {
+		t.Fatal(err)
+	}
+	checkFor(t, 5*time.Second, 2*time.Millisecond, func() error {
+		if srv.scripts.running.Load() == nil {
+			return errors.New("script not running yet")
+		}
+		return nil
+	})
+	if got := k.MustDo(t, "SCRIPT", "KILL"); got != "-"+errUnkillable+"\r\n" {
+		t.Fatalf("SCRIPT KILL: %q", got)
+	}
+	if err := k.Write(resptest.Encode("SHUTDOWN", "NOSAVE")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-srv.ShutdownRequested():
+	case <-time.After(5 * time.Second):
+		t.Fatal("SHUTDOWN NOSAVE was not accepted while a script ran")
+	}
+	// The test's cleanup shuts the server down; it must not hang.
+}
+
+// TestScriptInMulti: EVAL queued in MULTI runs inside EXEC's held Tx.
+func TestScriptInMulti(t *testing.T) {
+	srv := startServer(t)
+	c := dial(t, srv)
+	c.MustDo(t, "MULTI")
+	c.MustDo(t, "SET", "m", "1")
+	c.MustDo(t, "EVAL", "return redis.call('incr', KEYS[1])", "1", "m")
+	c.MustDo(t, "EVAL", "return redis.call('get', 'other:' .. ARGV[1])", "0", "x")
+	if got := c.MustDo(t, "EXEC"); got != "*3\r\n+OK\r\n:2\r\n$-1\r\n" {
+		t.Fatalf("EXEC: %q", got)
+	}
+	if got := c.MustDo(t, "GET", "m"); got != "$1\r\n2\r\n" {
+		t.Fatalf("GET: %q", got)
+	}
+}

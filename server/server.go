@@ -363,6 +363,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-s.done
 		return nil
 	}
+	s.scripts.abort() // a script looping forever must not hold the shutdown
 	s.mu.Lock()
 	for _, ln := range s.listeners {
 		ln.Close()
