@@ -31,8 +31,8 @@ import (
 // while a script runs: a command that needs the keyspace (or is itself a
 // script) waits for the run to end, but only until the run is older than
 // busy-reply-threshold; then, and for every later command not flagged
-// allow-busy, the reply is -BUSY. Commands that do not touch the keyspace
-// (PING, INFO, CLIENT ...) run at once before the threshold. A client
+// allow-busy, the reply is -BUSY (as in Redis, which runs nothing else
+// during a script, every command waits, not only those with keys). A client
 // that passed the check just before a run began and then waits on a shard
 // lock the run holds is released only when the run ends (the window is
 // the few instructions between the check and the lock).
@@ -305,20 +305,17 @@ func (s *Server) busyThreshold() time.Duration {
 }
 
 // waitScript is the dispatcher's check while a script runs (r is the run,
-// not c's own). It reports whether cmd may run now; false means the BUSY
-// reply was written.
+// not c's own). As in Redis, where nothing else runs during a script, the
+// command waits for the run to end, but only until the run is older than
+// busy-reply-threshold; then it is refused with -BUSY. It reports whether
+// cmd may run now; false means the BUSY reply was written.
 func (c *Client) waitScript(r *scriptRun, cmd *Command) bool {
-	needsStore := cmd.Flags&(FlagWrite|FlagReadonly|FlagMayReplicate) != 0 || cmd.Flags&FlagNoScript != 0 && cmd.parent == nil && cmd.FirstKey != 0
 	for r != nil && r.c != c {
-		limit := c.srv.busyThreshold()
-		left := limit - time.Since(r.start)
+		left := c.srv.busyThreshold() - time.Since(r.start)
 		if left <= 0 {
 			c.WriteError(busyError(r))
 			cmd.stats.reject(int(c.id))
 			return false
-		}
-		if !needsStore {
-			return true
 		}
 		t := time.NewTimer(left)
 		select {

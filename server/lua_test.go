@@ -24,12 +24,7 @@ func TestScriptKillBusy(t *testing.T) {
 	if err := a.Write(resptest.Encode("EVAL", "local i = 0 while true do i = i + 1 end", "0")); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
-		if srv.scripts.running.Load() == nil {
-			return errors.New("script not running yet")
-		}
-		return nil
-	})
+	waitRunning(t, srv)
 	// b waits for the keyspace, then gets BUSY past the threshold.
 	if got := b.MustDo(t, "GET", "x"); got != "-"+errBusyScript+"\r\n" {
 		t.Fatalf("GET during script: %q", got)
@@ -61,12 +56,7 @@ func TestScriptKillBusy(t *testing.T) {
 	if err := a.Write(resptest.Encode("EVAL", "while true do pcall(function() while true do end end) end", "0")); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 5*time.Millisecond, func() error {
-		if srv.scripts.running.Load() == nil {
-			return errors.New("script not running yet")
-		}
-		return nil
-	})
+	waitRunning(t, srv)
 	if got := k.MustDo(t, "SCRIPT", "KILL"); got != "+OK\r\n" {
 		t.Fatalf("SCRIPT KILL: %q", got)
 	}
@@ -90,12 +80,7 @@ func TestScriptUnkillable(t *testing.T) {
 	if err := a.Write(resptest.Encode("EVAL", script, "0")); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 2*time.Millisecond, func() error {
-		if srv.scripts.running.Load() == nil {
-			return errors.New("script not running yet")
-		}
-		return nil
-	})
+	waitRunning(t, srv)
 	if got := k.MustDo(t, "SCRIPT", "KILL"); got != "-"+errUnkillable+"\r\n" {
 		t.Fatalf("SCRIPT KILL after a write: %q", got)
 	}
@@ -107,12 +92,7 @@ func TestScriptUnkillable(t *testing.T) {
 	if err := a.Write(resptest.Encode("FCALL", "loop", "0")); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 2*time.Millisecond, func() error {
-		if srv.scripts.running.Load() == nil {
-			return errors.New("function not running yet")
-		}
-		return nil
-	})
+	waitRunning(t, srv)
 	stats := k.MustDo(t, "FUNCTION", "STATS")
 	if !strings.Contains(stats, "$4\r\nloop\r\n") || !strings.Contains(stats, "duration_ms") {
 		t.Fatalf("FUNCTION STATS while running: %q", stats)
@@ -370,12 +350,7 @@ func TestScriptShutdown(t *testing.T) {
 	if err := a.Write(resptest.Encode("EVAL", "redis.call('set','w','1') while true do end", "0")); err != nil {
 		t.Fatal(err)
 	}
-	checkFor(t, 5*time.Second, 2*time.Millisecond, func() error {
-		if srv.scripts.running.Load() == nil {
-			return errors.New("script not running yet")
-		}
-		return nil
-	})
+	waitRunning(t, srv)
 	if got := k.MustDo(t, "SCRIPT", "KILL"); got != "-"+errUnkillable+"\r\n" {
 		t.Fatalf("SCRIPT KILL: %q", got)
 	}
@@ -404,4 +379,15 @@ func TestScriptInMulti(t *testing.T) {
 	if got := c.MustDo(t, "GET", "m"); got != "$1\r\n2\r\n" {
 		t.Fatalf("GET: %q", got)
 	}
+}
+
+// waitRunning waits until a script or function is running on srv.
+func waitRunning(t *testing.T, srv *Server) {
+	t.Helper()
+	checkFor(t, 5*time.Second, 2*time.Millisecond, func() error {
+		if srv.scripts.running.Load() == nil {
+			return errors.New("no script running yet")
+		}
+		return nil
+	})
 }
