@@ -17,9 +17,11 @@ import (
 // The scripting engine: running scripts and functions one at a time,
 // atomically, and keeping the rest of the server responsive around them.
 //
-// Atomicity. A run holds the engine's run lock (one script or function at
-// a time, as Redis runs one) and, for its whole duration, every shard of
-// its database for writing, so the keys it reaches are exactly the keys it
+// Atomicity. A run holds, for its whole duration, every shard of its
+// database for writing (of every database when its code mentions SELECT),
+// taken first, and then the engine's run lock (one script or function at a
+// time, as Redis runs one; this order lets EXEC, which already holds every
+// shard, run a queued script), so the keys it reaches are exactly the keys it
 // names at run time: declared in KEYS or built from a prefix, they are all
 // covered, and no other client sees a state in the middle of the script.
 // Commands called from the script run on a script client whose Tx is held
@@ -28,11 +30,10 @@ import (
 //
 // Busy. A server-wide pointer to the run in progress (one atomic load per
 // command) lets the dispatcher treat other clients as Redis treats them
-// while a script runs: a command that needs the keyspace (or is itself a
-// script) waits for the run to end, but only until the run is older than
-// busy-reply-threshold; then, and for every later command not flagged
-// allow-busy, the reply is -BUSY (as in Redis, which runs nothing else
-// during a script, every command waits, not only those with keys). A client
+// while a script runs: a command (any but allow-busy ones: Redis runs
+// nothing else during a script) waits for the run to end, but only until
+// the run is older than busy-reply-threshold; then, and for every later
+// command not flagged allow-busy, the reply is -BUSY. A client
 // that passed the check just before a run began and then waits on a shard
 // lock the run holds is released only when the run ends (the window is
 // the few instructions between the check and the lock).
