@@ -52,6 +52,7 @@ type Client struct {
 	watched []*watchedKey
 	noBlock bool
 	parent  *Client
+	dbsOne  scriptDBs // holdForRun's database list (lua_hold.go)
 
 	batchStart time.Time     // when the current batch of commands began
 	mark       time.Duration // end of the last command since batchStart; <0: none
@@ -234,6 +235,9 @@ func (c *Client) execute(args [][]byte) {
 		return
 	}
 	if c.multi != nil && c.queue(cmd, args) { // cmd_multi.go
+		return
+	}
+	if r := c.srv.scripts.running.Load(); r != nil && cmd.Flags&FlagAllowBusy == 0 && !c.waitScript(r, cmd) {
 		return
 	}
 	c.call(cmd, args)

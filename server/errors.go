@@ -343,6 +343,36 @@ func errGeoBy(name []byte) string {
 	return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(name)
 }
 
+
+// Errors of scripting (EVAL, SCRIPT, FUNCTION, FCALL and redis.call).
+const (
+	errNumkeysNegative   = "ERR Number of keys can't be negative"
+	errNoScript          = "NOSCRIPT No matching script. Please use EVAL."
+	errScriptWriteFlagRO = "ERR Can not execute a script with write flag using *_ro command."
+	errScriptDebugArg    = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
+	// errScriptDebugUnsupported is ember's own: it has no Lua debugger.
+	errScriptDebugUnsupported = "ERR SCRIPT DEBUG YES and SYNC are not supported: ember has no Lua debugger"
+	errScriptFlushMode        = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+	errBusyScript             = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+	errBusyFunction           = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+	errNotBusy                = "NOTBUSY No scripts in execution right now."
+	errUnkillable             = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+	errLuaStackLimit          = "ERR reached lua stack limit"
+	errFunctionNotFound       = "ERR Function not found"
+	errBadNumkeys             = "ERR Bad number of keys provided"
+	errLibraryNotFound        = "ERR Library not found"
+	errFunctionFlushMode      = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option"
+	errDumpPayload            = "ERR DUMP payload version or checksum are wrong"
+	// redis.call's errors, as raised into the script (without "-").
+	errLuaNoRun          = "ERR redis.call() called outside a running script"
+	errLuaNoArgs         = "ERR Please specify at least one argument for this redis lib call"
+	errLuaArgType        = "ERR Lua redis lib command arguments must be strings or integers"
+	errLuaUnknownCommand = "ERR Unknown Redis command called from script"
+	errLuaWrongArgs      = "ERR Wrong number of args calling Redis command from script"
+	errLuaNoScript       = "ERR This Redis command is not allowed from script"
+	errLuaReadOnly       = "ERR Write commands are not allowed from read-only scripts."
+)
+
 // Transactions (cmd_multi.go).
 const (
 	errNoMulti        = "ERR Command not allowed inside a transaction"

@@ -58,6 +58,7 @@ type Server struct {
 	info      infoState                   // INFO's calibration, peak memory and rates (info.go)
 	ops       opsState                    // slow log, latency, MONITOR (slowlog.go)
 	admin     adminHTTP                   // the admin HTTP listener (admin.go)
+	scripts   scriptEngine                // Lua scripts and functions (lua_run.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
@@ -362,6 +363,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-s.done
 		return nil
 	}
+	s.scripts.abort() // a script looping forever must not hold the shutdown
 	s.mu.Lock()
 	for _, ln := range s.listeners {
 		ln.Close()

@@ -2,18 +2,35 @@ package tests
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
 
 // TestNodeClients runs the Node.js client suite (tests/node: node-redis and
-// ioredis) against a fresh ember. It installs the suite's locked packages
-// with `npm ci` when node_modules is missing or older than
-// package-lock.json. Without node it skips, unless EMBER_REQUIRE_NODE=1.
+// ioredis) against a fresh ember. Without node it skips, unless
+// EMBER_REQUIRE_NODE=1.
 func TestNodeClients(t *testing.T) {
+	runNodeTest(t, "clients.test.mjs")
+}
+
+// TestNodeBullMQ runs a BullMQ job queue (tests/node/bullmq.test.mjs:
+// normal, delayed and retried jobs, job counts, QueueEvents over XREAD
+// BLOCK) against a fresh ember. It needs EVAL/EVALSHA, MULTI, streams and
+// blocking sorted-set pops; it skips only without node, like the client
+// suite, never because ember lacks a command.
+func TestNodeBullMQ(t *testing.T) {
+	runNodeTest(t, "bullmq.test.mjs")
+}
+
+// runNodeTest runs one test file of tests/node with `node --test` against
+// a fresh ember. It installs the suite's locked packages with `npm ci` when
+// node_modules is missing or older than package-lock.json.
+func runNodeTest(t *testing.T, file string) {
 	node := requireTool(t, "node", "EMBER_REQUIRE_NODE")
 	dir, err := filepath.Abs("node")
 	if err != nil {
@@ -21,24 +38,42 @@ func TestNodeClients(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if nodeModulesStale(dir) {
-		npm := requireTool(t, "npm", "EMBER_REQUIRE_NODE")
+	nodeInstall.Do(func() {
+		if !nodeModulesStale(dir) {
+			return
+		}
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			nodeInstallErr = err
+			return
+		}
 		install := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
 		install.Dir = dir
 		if out, err := install.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
+			nodeInstallErr = fmt.Errorf("npm ci: %v\n%s", err, out)
 		}
+	})
+	if nodeInstallErr != nil {
+		requireTool(t, "npm", "EMBER_REQUIRE_NODE") // skips without npm
+		t.Fatal(nodeInstallErr)
 	}
 	p := startEmber(t)
-	run := exec.CommandContext(ctx, node, "--test", "clients.test.mjs")
+	run := exec.CommandContext(ctx, node, "--test", file)
 	run.Dir = dir
 	run.Env = append(os.Environ(), "EMBER_ADDR="+p.addr)
 	out, err := run.CombinedOutput()
 	if err != nil {
-		t.Fatalf("node --test: %v\n%s", err, out)
+		t.Fatalf("node --test %s: %v\n%s", file, err, out)
 	}
-	t.Logf("node --test:\n%s", out)
+	t.Logf("node --test %s:\n%s", file, out)
 }
+
+// nodeInstall runs npm ci at most once per test binary, for all the Node
+// tests (they share node_modules).
+var (
+	nodeInstall    sync.Once
+	nodeInstallErr error
+)
 
 // nodeModulesStale reports whether dir's installed packages are missing or
 // older than its lock file.
