@@ -343,7 +343,6 @@ func errGeoBy(name []byte) string {
 	return "ERR exactly one of BYRADIUS and BYBOX can be specified for " + string(name)
 }
 
-
 // Errors of scripting (EVAL, SCRIPT, FUNCTION, FCALL and redis.call).
 const (
 	errNumkeysNegative   = "ERR Number of keys can't be negative"
