@@ -212,7 +212,7 @@ type cjsonEncoder struct {
 
 // fail raises json_encode_exception's message about a value of v's type.
 func (e *cjsonEncoder) fail(v lua.LValue, reason string) {
-	e.L.RaiseError("Cannot serialise %s: %s", luaTypeName(v), reason)
+	raise(e.L, "Cannot serialise %s: %s", luaTypeName(v), reason)
 }
 
 // cjson.encode(value)
@@ -243,7 +243,7 @@ func (e *cjsonEncoder) value(v lua.LValue, depth int) {
 	case *lua.LTable:
 		depth++
 		if depth > e.cfg.encodeMaxDepth {
-			e.L.RaiseError("Cannot serialise, excessive nesting (%d)", depth)
+			raise(e.L, "Cannot serialise, excessive nesting (%d)", depth)
 		}
 		if n := e.arrayLength(v); n > 0 {
 			e.array(v, n, depth)
@@ -442,7 +442,7 @@ func (cfg *cjsonConfig) decode(L *lua.LState) int {
 	}
 	d := cjsonDecoder{L: L, cfg: cfg, data: checkString(L, 1, "decode")}
 	if len(d.data) >= 2 && (d.data[0] == 0 || d.data[1] == 0) {
-		L.RaiseError("JSON parser does not support UTF-16 or UTF-32")
+		raise(L, "JSON parser does not support UTF-16 or UTF-32")
 	}
 	var tok token
 	d.next(&tok)
@@ -460,7 +460,7 @@ func (d *cjsonDecoder) fail(expected string, tok *token) {
 	if tok.typ == tokError {
 		found = tok.str
 	}
-	d.L.RaiseError("Expected %s but found %s at character %d", expected, found, tok.index+1)
+	raise(d.L, "Expected %s but found %s at character %d", expected, found, tok.index+1)
 }
 
 func (d *cjsonDecoder) errorToken(tok *token, msg string) {
@@ -643,7 +643,7 @@ func (d *cjsonDecoder) unicodeEscape() bool {
 func (d *cjsonDecoder) descend() {
 	d.depth++
 	if d.depth > d.cfg.decodeMaxDepth {
-		d.L.RaiseError("Found too many nested data structures (%d) at character %d", d.depth, d.pos)
+		raise(d.L, "Found too many nested data structures (%d) at character %d", d.depth, d.pos)
 	}
 }
 
