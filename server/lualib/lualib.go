@@ -48,18 +48,33 @@ func raise(L *lua.LState, format string, args ...any) {
 	if len(args) > 0 {
 		msg = fmt.Sprintf(format, args...)
 	}
-	if dbg, ok := L.GetStack(1); ok {
-		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err == nil && dbg.What != "G" && dbg.CurrentLine > 0 {
-			msg = dbg.Source + ":" + strconv.Itoa(dbg.CurrentLine) + ": " + msg
-		}
+	if src, line, ok := luaCaller(L); ok {
+		msg = src + ":" + strconv.Itoa(line) + ": " + msg
 	}
 	L.Error(lua.LString(msg), 0)
 }
 
+// luaCaller returns the source and current line of the function that
+// called the running library function, false when that is not Lua code.
+func luaCaller(L *lua.LState) (string, int, bool) {
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return "", 0, false
+	}
+	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.CurrentLine <= 0 {
+		return "", 0, false
+	}
+	return dbg.Source, dbg.CurrentLine, true
+}
+
 // argError raises Lua 5.1's luaL_argerror message. C Lua names the function
-// after the call site; the library names its own function, which is what
-// the usual call (cjson.encode(x)) shows.
+// after the call site, "?" when a Go function (pcall) called it; here a
+// Lua caller always sees the library's name for it, which is what the
+// usual call (cjson.encode(x)) shows.
 func argError(L *lua.LState, n int, fname, msg string) {
+	if _, _, ok := luaCaller(L); !ok {
+		fname = "?"
+	}
 	raise(L, "bad argument #%d to '%s' (%s)", n, fname, msg)
 }
 

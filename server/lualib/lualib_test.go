@@ -341,3 +341,54 @@ func compareWithRedis(t *testing.T, conn *resptest.Conn, script string, args []s
 		}
 	}
 }
+
+// structScript packs ARGV's numbers with each random format and unpacks
+// the result, showing the bytes, the values' exact bits and any error.
+const structScript = `local out = {}
+for i = 1, #ARGV, 2 do
+  local fmt, n = ARGV[i], tonumber(ARGV[i+1])
+  local args = {}
+  for j = 1, 12 do args[j] = n * j end
+  local ok, packed = pcall(struct.pack, fmt, unpack(args))
+  local line = fmt .. ' ' .. ARGV[i+1] .. ' -> ' .. tostring(packed)
+  if ok then
+    local res = {pcall(struct.unpack, fmt, packed .. 'tail\0')}
+    for j = 2, #res do
+      local v = res[j]
+      line = line .. '|' .. (type(v) == 'number' and struct.pack('>d', v) or tostring(v))
+    end
+    local ok2, size = pcall(struct.size, fmt)
+    line = line .. '|size ' .. tostring(size)
+  end
+  out[#out+1] = line
+end
+return out`
+
+// TestRandomStructMatchesRedis packs, unpacks and sizes random formats
+// (endianness, alignment, every option, counts) in gopher-lua and on
+// redis-server.
+func TestRandomStructMatchesRedis(t *testing.T) {
+	addr := resptest.StartRedis(t)
+	conn := resptest.MustDial(t, addr)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 4))
+	opts := []string{"<", ">", "!", "!2", "!4", "!8", "b", "B", "h", "H", "l", "L", "T", "i", "I", "i1", "I2", "i3", "I5", "i8", "I12",
+		"f", "d", "x", "c", "c2", "s", " "}
+	var args []string
+	for i := 0; i < 300; i++ {
+		var f strings.Builder
+		for j := 1 + rng.IntN(5); j > 0; j-- {
+			f.WriteString(opts[rng.IntN(len(opts))])
+		}
+		n := math.Ldexp(rng.Float64()-0.5, rng.IntN(70))
+		if rng.IntN(2) == 0 {
+			n = math.Trunc(n)
+		}
+		if n == 0 {
+			n = 0 // gopher-lua reads "-0" as 0
+		}
+		args = append(args, f.String(), strconv.FormatFloat(n, 'g', 17, 64))
+	}
+	compareWithRedis(t, conn, structScript, args)
+}
