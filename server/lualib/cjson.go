@@ -667,56 +667,48 @@ func (d *cjsonDecoder) value(tok *token) lua.LValue {
 }
 
 func (d *cjsonDecoder) object() lua.LValue {
-	d.descend()
-	t := d.L.NewTable()
-	var tok token
-	d.next(&tok)
-	if tok.typ == tokObjEnd {
-		d.depth--
-		return t
-	}
-	for {
+	return d.container(tokObjEnd, "comma or object end", func(t *lua.LTable, tok *token) {
 		if tok.typ != tokString {
-			d.fail("object key string", &tok)
+			d.fail("object key string", tok)
 		}
 		key := tok.str
-		d.next(&tok)
+		d.next(tok)
 		if tok.typ != tokColon {
-			d.fail("colon", &tok)
+			d.fail("colon", tok)
 		}
-		d.next(&tok)
-		t.RawSetString(key, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tokObjEnd {
-			d.depth--
-			return t
-		}
-		if tok.typ != tokComma {
-			d.fail("comma or object end", &tok)
-		}
-		d.next(&tok)
-	}
+		d.next(tok)
+		t.RawSetString(key, d.value(tok))
+	})
 }
 
 func (d *cjsonDecoder) array() lua.LValue {
+	i := 0
+	return d.container(tokArrEnd, "comma or array end", func(t *lua.LTable, tok *token) {
+		i++
+		t.RawSetInt(i, d.value(tok))
+	})
+}
+
+// container parses an object's or array's comma-separated elements up to
+// the closing token; element parses one, starting at its first token.
+func (d *cjsonDecoder) container(closing cjsonToken, expected string, element func(*lua.LTable, *token)) lua.LValue {
 	d.descend()
 	t := d.L.NewTable()
 	var tok token
 	d.next(&tok)
-	if tok.typ == tokArrEnd {
-		d.depth--
-		return t
-	}
-	for i := 1; ; i++ {
-		t.RawSetInt(i, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tokArrEnd {
-			d.depth--
-			return t
+	if tok.typ != closing { // not empty
+		for {
+			element(t, &tok)
+			d.next(&tok)
+			if tok.typ == closing {
+				break
+			}
+			if tok.typ != tokComma {
+				d.fail(expected, &tok)
+			}
+			d.next(&tok)
 		}
-		if tok.typ != tokComma {
-			d.fail("comma or array end", &tok)
-		}
-		d.next(&tok)
 	}
+	d.depth--
+	return t
 }

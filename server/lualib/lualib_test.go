@@ -243,12 +243,8 @@ return out`
 // TestRandomNumbersMatchRedis runs randomScript on random numbers of every
 // magnitude, integral and not, in gopher-lua and on redis-server.
 func TestRandomNumbersMatchRedis(t *testing.T) {
-	addr := resptest.StartRedis(t)
-	conn := resptest.MustDial(t, addr)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 2))
-	args := []string{"EVAL", randomScript, "0"}
+	conn, rng := randomAgainstRedis(t)
+	var args []string
 	for i := 0; i < 300; i++ {
 		var f float64
 		switch i % 4 {
@@ -268,7 +264,7 @@ func TestRandomNumbersMatchRedis(t *testing.T) {
 		}
 		args = append(args, strconv.FormatFloat(f, 'g', 17, 64))
 	}
-	compareWithRedis(t, conn, randomScript, args[3:])
+	compareWithRedis(t, conn, randomScript, args)
 }
 
 // decodeScript decodes each text in ARGV and shows the result's exact
@@ -291,11 +287,7 @@ return out`
 // TestRandomJSONMatchesRedis decodes random short texts over an alphabet
 // of JSON's and strtod's characters, in gopher-lua and on redis-server.
 func TestRandomJSONMatchesRedis(t *testing.T) {
-	addr := resptest.StartRedis(t)
-	conn := resptest.MustDial(t, addr)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 3))
+	conn, rng := randomAgainstRedis(t)
 	const alphabet = "0123456789012345.eE+-xXpabcdfinINFtruelsNy \t\"[]{}:,\\u"
 	var texts []string
 	for i := 0; i < 500; i++ {
@@ -306,6 +298,16 @@ func TestRandomJSONMatchesRedis(t *testing.T) {
 		texts = append(texts, string(b))
 	}
 	compareWithRedis(t, conn, decodeScript, texts)
+}
+
+// randomAgainstRedis starts a redis-server for a randomized differential
+// test and seeds its generator (logged, to replay a failure).
+func randomAgainstRedis(t *testing.T) (*resptest.Conn, *rand.Rand) {
+	t.Helper()
+	conn := resptest.MustDial(t, resptest.StartRedis(t))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	return conn, rand.New(rand.NewPCG(seed, seed>>32))
 }
 
 // compareWithRedis runs script with ARGV set to args on redis-server and
@@ -368,11 +370,7 @@ return out`
 // (endianness, alignment, every option, counts) in gopher-lua and on
 // redis-server.
 func TestRandomStructMatchesRedis(t *testing.T) {
-	addr := resptest.StartRedis(t)
-	conn := resptest.MustDial(t, addr)
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 4))
+	conn, rng := randomAgainstRedis(t)
 	opts := []string{"<", ">", "!", "!2", "!4", "!8", "b", "B", "h", "H", "l", "L", "T", "i", "I", "i1", "I2", "i3", "I5", "i8", "I12",
 		"f", "d", "x", "c", "c2", "s", " "}
 	var args []string
