@@ -212,7 +212,7 @@ type cjsonEncoder struct {
 
 // fail raises json_encode_exception's message about a value of v's type.
 func (e *cjsonEncoder) fail(v lua.LValue, reason string) {
-	e.L.RaiseError("Cannot serialise %s: %s", luaTypeName(v), reason)
+	raise(e.L, "Cannot serialise %s: %s", luaTypeName(v), reason)
 }
 
 // cjson.encode(value)
@@ -243,7 +243,7 @@ func (e *cjsonEncoder) value(v lua.LValue, depth int) {
 	case *lua.LTable:
 		depth++
 		if depth > e.cfg.encodeMaxDepth {
-			e.L.RaiseError("Cannot serialise, excessive nesting (%d)", depth)
+			raise(e.L, "Cannot serialise, excessive nesting (%d)", depth)
 		}
 		if n := e.arrayLength(v); n > 0 {
 			e.array(v, n, depth)
@@ -442,7 +442,7 @@ func (cfg *cjsonConfig) decode(L *lua.LState) int {
 	}
 	d := cjsonDecoder{L: L, cfg: cfg, data: checkString(L, 1, "decode")}
 	if len(d.data) >= 2 && (d.data[0] == 0 || d.data[1] == 0) {
-		L.RaiseError("JSON parser does not support UTF-16 or UTF-32")
+		raise(L, "JSON parser does not support UTF-16 or UTF-32")
 	}
 	var tok token
 	d.next(&tok)
@@ -460,7 +460,7 @@ func (d *cjsonDecoder) fail(expected string, tok *token) {
 	if tok.typ == tokError {
 		found = tok.str
 	}
-	d.L.RaiseError("Expected %s but found %s at character %d", expected, found, tok.index+1)
+	raise(d.L, "Expected %s but found %s at character %d", expected, found, tok.index+1)
 }
 
 func (d *cjsonDecoder) errorToken(tok *token, msg string) {
@@ -643,7 +643,7 @@ func (d *cjsonDecoder) unicodeEscape() bool {
 func (d *cjsonDecoder) descend() {
 	d.depth++
 	if d.depth > d.cfg.decodeMaxDepth {
-		d.L.RaiseError("Found too many nested data structures (%d) at character %d", d.depth, d.pos)
+		raise(d.L, "Found too many nested data structures (%d) at character %d", d.depth, d.pos)
 	}
 }
 
@@ -667,56 +667,48 @@ func (d *cjsonDecoder) value(tok *token) lua.LValue {
 }
 
 func (d *cjsonDecoder) object() lua.LValue {
-	d.descend()
-	t := d.L.NewTable()
-	var tok token
-	d.next(&tok)
-	if tok.typ == tokObjEnd {
-		d.depth--
-		return t
-	}
-	for {
+	return d.container(tokObjEnd, "comma or object end", func(t *lua.LTable, tok *token) {
 		if tok.typ != tokString {
-			d.fail("object key string", &tok)
+			d.fail("object key string", tok)
 		}
 		key := tok.str
-		d.next(&tok)
+		d.next(tok)
 		if tok.typ != tokColon {
-			d.fail("colon", &tok)
+			d.fail("colon", tok)
 		}
-		d.next(&tok)
-		t.RawSetString(key, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tokObjEnd {
-			d.depth--
-			return t
-		}
-		if tok.typ != tokComma {
-			d.fail("comma or object end", &tok)
-		}
-		d.next(&tok)
-	}
+		d.next(tok)
+		t.RawSetString(key, d.value(tok))
+	})
 }
 
 func (d *cjsonDecoder) array() lua.LValue {
+	i := 0
+	return d.container(tokArrEnd, "comma or array end", func(t *lua.LTable, tok *token) {
+		i++
+		t.RawSetInt(i, d.value(tok))
+	})
+}
+
+// container parses an object's or array's comma-separated elements up to
+// the closing token; element parses one, starting at its first token.
+func (d *cjsonDecoder) container(closing cjsonToken, expected string, element func(*lua.LTable, *token)) lua.LValue {
 	d.descend()
 	t := d.L.NewTable()
 	var tok token
 	d.next(&tok)
-	if tok.typ == tokArrEnd {
-		d.depth--
-		return t
-	}
-	for i := 1; ; i++ {
-		t.RawSetInt(i, d.value(&tok))
-		d.next(&tok)
-		if tok.typ == tokArrEnd {
-			d.depth--
-			return t
+	if tok.typ != closing { // not empty
+		for {
+			element(t, &tok)
+			d.next(&tok)
+			if tok.typ == closing {
+				break
+			}
+			if tok.typ != tokComma {
+				d.fail(expected, &tok)
+			}
+			d.next(&tok)
 		}
-		if tok.typ != tokComma {
-			d.fail("comma or array end", &tok)
-		}
-		d.next(&tok)
 	}
+	d.depth--
+	return t
 }

@@ -26,7 +26,10 @@ import (
 // 2^63 and more wrap to negative, as lua_pushinteger does), strings for
 // str and nothing else: bin, ext and the reserved byte are "Bad data
 // format in input.", and truncated input is "Missing bytes in input.".
-const msgpackMaxNesting = 16
+const (
+	msgpackMaxNesting = 16
+	luaMaxCStack      = 8000 // Lua 5.1's LUAI_MAXCSTACK
+)
 
 func newCMsgpack(L *lua.LState) *lua.LTable {
 	t := L.NewTable()
@@ -355,9 +358,9 @@ func msgpackUnpackFull(L *lua.LState, fname string, limit, offset int64) int {
 	all := limit == 0 && offset == 0
 	if offset < 0 || limit < 0 {
 		// (sic: the C library prints the input length as the limit)
-		L.RaiseError("Invalid request to unpack with offset of %d and limit of %d.", int32(offset), int32(len(s)))
+		raise(L, "Invalid request to unpack with offset of %d and limit of %d.", int32(offset), int32(len(s)))
 	} else if uint64(offset) > uint64(len(s)) {
-		L.RaiseError("Start offset %d greater than input length %d.", int32(offset), int32(len(s)))
+		raise(L, "Start offset %d greater than input length %d.", int32(offset), int32(len(s)))
 	}
 	if all {
 		limit = math.MaxInt32
@@ -365,9 +368,14 @@ func msgpackUnpackFull(L *lua.LState, fname string, limit, offset int64) int {
 	d := msgpackDecoder{data: s[offset:]}
 	var vals []lua.LValue
 	for cnt := int64(0); len(d.data) > 0 && cnt < limit; cnt++ {
+		// C Lua's stack holds the argument and the values so far; it stops
+		// at LUAI_MAXCSTACK slots.
+		if 1+cnt+1 > luaMaxCStack {
+			raise(L, "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)")
+		}
 		v := d.decode(L)
 		if d.err != "" {
-			L.RaiseError("%s", d.err)
+			raise(L, "%s", d.err)
 		}
 		vals = append(vals, v)
 	}

@@ -16,8 +16,8 @@
 // tests hold this package to them.
 //
 // What cannot match: C Lua names a function in "bad argument" errors after
-// its call site (a local alias shows the alias); here it is always the
-// library's name for it. cjson.encode and cmsgpack.pack write a table's
+// its call site (a local alias shows the alias); here a Lua caller always
+// sees the library's name for it (and a direct pcall "?", as in C Lua). cjson.encode and cmsgpack.pack write a table's
 // non-array keys in the VM's iteration order, which for gopher-lua is
 // insertion order and for C Lua is hash order. The package imports only
 // gopher-lua and the standard library.

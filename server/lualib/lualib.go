@@ -1,6 +1,7 @@
 package lualib
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 
@@ -9,7 +10,9 @@ import (
 
 // Open sets the globals cjson, cmsgpack, bit and struct in L, as Redis 7.0
 // sets them in its scripting environment. Each call builds fresh tables
-// (with cjson's configuration at its defaults).
+// (with cjson's configuration at its defaults). cmsgpack.unpack returns up
+// to 7999 values, as on Redis, only if L's registry may grow beyond
+// gopher-lua's default 5120 slots (lua.Options.RegistryMaxSize).
 func Open(L *lua.LState) {
 	L.SetGlobal("cjson", newCJSON(L))
 	L.SetGlobal("cmsgpack", newCMsgpack(L))
@@ -36,11 +39,43 @@ func register(L *lua.LState, t *lua.LTable, fns map[string]lua.LGFunction) {
 	}
 }
 
+// raise is luaL_error: the message, after the position of the Lua code
+// that called the library function ("user_script:1: "), or alone when a Go
+// function such as pcall called it directly, as C Lua does. (gopher-lua's
+// RaiseError would look past Go callers for a Lua position.)
+func raise(L *lua.LState, format string, args ...any) {
+	msg := format
+	if len(args) > 0 {
+		msg = fmt.Sprintf(format, args...)
+	}
+	if src, line, ok := luaCaller(L); ok {
+		msg = src + ":" + strconv.Itoa(line) + ": " + msg
+	}
+	L.Error(lua.LString(msg), 0)
+}
+
+// luaCaller returns the source and current line of the function that
+// called the running library function, false when that is not Lua code.
+func luaCaller(L *lua.LState) (string, int, bool) {
+	dbg, ok := L.GetStack(1)
+	if !ok {
+		return "", 0, false
+	}
+	if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil || dbg.What == "G" || dbg.CurrentLine <= 0 {
+		return "", 0, false
+	}
+	return dbg.Source, dbg.CurrentLine, true
+}
+
 // argError raises Lua 5.1's luaL_argerror message. C Lua names the function
-// after the call site; the library names its own function, which is what
-// the usual call (cjson.encode(x)) shows.
+// after the call site, "?" when a Go function (pcall) called it; here a
+// Lua caller always sees the library's name for it, which is what the
+// usual call (cjson.encode(x)) shows.
 func argError(L *lua.LState, n int, fname, msg string) {
-	L.RaiseError("bad argument #%d to '%s' (%s)", n, fname, msg)
+	if _, _, ok := luaCaller(L); !ok {
+		fname = "?"
+	}
+	raise(L, "bad argument #%d to '%s' (%s)", n, fname, msg)
 }
 
 // typeName is luaL_typename: "no value" for an absent argument.

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/embercache/ember/internal/resptest"
 	lua "github.com/yuin/gopher-lua"
@@ -84,11 +87,16 @@ func TestScripts(t *testing.T) {
 	}
 }
 
+// stateOptions give the value stack room for C Lua's LUAI_MAXCSTACK values
+// (gopher-lua's default registry is fixed at 5120), as the scripting core
+// must.
+var stateOptions = lua.Options{RegistrySize: 1024, RegistryMaxSize: 64 * 1024, RegistryGrowStep: 1024}
+
 // runScript runs src in a fresh state (the libraries' settings start at
 // their defaults, like a script on a fresh redis-server) and renders its
 // first result.
 func runScript(src string) string {
-	L := lua.NewState()
+	L := lua.NewState(stateOptions)
 	defer L.Close()
 	Open(L)
 	fn, err := L.Load(strings.NewReader(src), "user_script")
@@ -218,4 +226,167 @@ func TestIsNull(t *testing.T) {
 	if IsNull(L.NewUserData()) {
 		t.Error("IsNull(other userdata) = true")
 	}
+}
+
+// randomScript turns each number in ARGV into what the libraries make of
+// it; TestRandomNumbersMatchRedis compares the lot with redis-server.
+const randomScript = `local out = {}
+for _, s in ipairs(ARGV) do
+  local n = tonumber(s)
+  local ok, json = pcall(cjson.encode, n)
+  local u = cmsgpack.unpack(cmsgpack.pack(n))
+  out[#out+1] = table.concat({s, tostring(json), cmsgpack.pack(n), struct.pack('>d', u), bit.tobit(n), bit.tohex(n),
+    struct.pack('>lLi3f', n, n, n, n), struct.pack('<I16', n)}, '|')
+end
+return out`
+
+// TestRandomNumbersMatchRedis runs randomScript on random numbers of every
+// magnitude, integral and not, in gopher-lua and on redis-server.
+func TestRandomNumbersMatchRedis(t *testing.T) {
+	conn, rng := randomAgainstRedis(t)
+	var args []string
+	for i := 0; i < 300; i++ {
+		var f float64
+		switch i % 4 {
+		case 0: // integers of every size
+			f = math.Trunc(math.Ldexp(rng.Float64(), rng.IntN(70)))
+		case 1: // halves and other short fractions
+			f = float64(rng.IntN(1<<20)) / float64(int(1)<<rng.IntN(6))
+		case 2: // any double within a wide range
+			f = math.Ldexp(rng.Float64(), rng.IntN(200)-100)
+		default: // any bit pattern that is a finite double
+			for f = math.Inf(1); math.IsInf(f, 0) || math.IsNaN(f); {
+				f = math.Float64frombits(rng.Uint64())
+			}
+		}
+		if rng.IntN(2) == 0 && f != 0 { // gopher-lua reads "-0" as 0
+			f = -f
+		}
+		args = append(args, strconv.FormatFloat(f, 'g', 17, 64))
+	}
+	compareWithRedis(t, conn, randomScript, args)
+}
+
+// decodeScript decodes each text in ARGV and shows the result's exact
+// bits (or the error).
+const decodeScript = `local out = {}
+for _, s in ipairs(ARGV) do
+  local ok, v = pcall(cjson.decode, s)
+  if not ok then
+    out[#out+1] = s .. ' -> ' .. v
+  elseif type(v) == 'number' then
+    out[#out+1] = s .. ' -> ' .. struct.pack('>d', v)
+  elseif type(v) == 'table' then
+    out[#out+1] = s .. ' -> ' .. cjson.encode(v) .. ' ' .. cmsgpack.pack(v)
+  else
+    out[#out+1] = s .. ' -> ' .. type(v) .. ' ' .. tostring(v == cjson.null)
+  end
+end
+return out`
+
+// TestRandomJSONMatchesRedis decodes random short texts over an alphabet
+// of JSON's and strtod's characters, in gopher-lua and on redis-server.
+func TestRandomJSONMatchesRedis(t *testing.T) {
+	conn, rng := randomAgainstRedis(t)
+	const alphabet = "0123456789012345.eE+-xXpabcdfinINFtruelsNy \t\"[]{}:,\\u"
+	var texts []string
+	for i := 0; i < 500; i++ {
+		b := make([]byte, 1+rng.IntN(10))
+		for j := range b {
+			b[j] = alphabet[rng.IntN(len(alphabet))]
+		}
+		texts = append(texts, string(b))
+	}
+	compareWithRedis(t, conn, decodeScript, texts)
+}
+
+// randomAgainstRedis starts a redis-server for a randomized differential
+// test and seeds its generator (logged, to replay a failure).
+func randomAgainstRedis(t *testing.T) (*resptest.Conn, *rand.Rand) {
+	t.Helper()
+	conn := resptest.MustDial(t, resptest.StartRedis(t))
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	return conn, rand.New(rand.NewPCG(seed, seed>>32))
+}
+
+// compareWithRedis runs script with ARGV set to args on redis-server and
+// in gopher-lua, and compares the arrays of strings they return.
+func compareWithRedis(t *testing.T, conn *resptest.Conn, script string, args []string) {
+	t.Helper()
+	raw, err := conn.Do(append([]string{"EVAL", script, "0"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := resptest.Parse(raw)
+	if err != nil || want.Type != '*' {
+		t.Fatalf("redis-server: %q %v", raw, err)
+	}
+	L := lua.NewState(stateOptions)
+	defer L.Close()
+	Open(L)
+	argv := L.NewTable()
+	for _, a := range args {
+		argv.Append(lua.LString(a))
+	}
+	L.SetGlobal("ARGV", argv)
+	if err := L.DoString(script); err != nil {
+		t.Fatal(err)
+	}
+	got := L.Get(-1).(*lua.LTable)
+	if got.Len() != len(want.Elems) {
+		t.Fatalf("%d results, redis-server %d", got.Len(), len(want.Elems))
+	}
+	for i, w := range want.Elems {
+		if g := got.RawGetInt(i + 1).String(); g != w.Str {
+			t.Errorf("argument %q:\n got %q\nwant %q", args[i], g, w.Str)
+		}
+	}
+}
+
+// structScript packs ARGV's numbers with each random format and unpacks
+// the result, showing the bytes, the values' exact bits and any error.
+const structScript = `local out = {}
+for i = 1, #ARGV, 2 do
+  local fmt, n = ARGV[i], tonumber(ARGV[i+1])
+  local args = {}
+  for j = 1, 12 do args[j] = n * j end
+  local ok, packed = pcall(struct.pack, fmt, unpack(args))
+  local line = fmt .. ' ' .. ARGV[i+1] .. ' -> ' .. tostring(packed)
+  if ok then
+    local res = {pcall(struct.unpack, fmt, packed .. 'tail\0')}
+    for j = 2, #res do
+      local v = res[j]
+      line = line .. '|' .. (type(v) == 'number' and struct.pack('>d', v) or tostring(v))
+    end
+    local ok2, size = pcall(struct.size, fmt)
+    line = line .. '|size ' .. tostring(size)
+  end
+  out[#out+1] = line
+end
+return out`
+
+// TestRandomStructMatchesRedis packs, unpacks and sizes random formats
+// (endianness, alignment, every option, counts) in gopher-lua and on
+// redis-server.
+func TestRandomStructMatchesRedis(t *testing.T) {
+	conn, rng := randomAgainstRedis(t)
+	opts := []string{"<", ">", "!", "!2", "!4", "!8", "b", "B", "h", "H", "l", "L", "T", "i", "I", "i1", "I2", "i3", "I5", "i8", "I12",
+		"f", "d", "x", "c", "c2", "s", " "}
+	var args []string
+	for i := 0; i < 300; i++ {
+		var f strings.Builder
+		for j := 1 + rng.IntN(5); j > 0; j-- {
+			f.WriteString(opts[rng.IntN(len(opts))])
+		}
+		n := math.Ldexp(rng.Float64()-0.5, rng.IntN(70))
+		if rng.IntN(2) == 0 {
+			n = math.Trunc(n)
+		}
+		if n == 0 {
+			n = 0 // gopher-lua reads "-0" as 0
+		}
+		args = append(args, f.String(), strconv.FormatFloat(n, 'g', 17, 64))
+	}
+	compareWithRedis(t, conn, structScript, args)
 }
