@@ -251,8 +251,8 @@ func expireDelay(now, next int64, took time.Duration, timedOut bool) time.Durati
 // expireShardBatch deletes up to activeExpireBatch entries of sh that expired
 // by now, emitting a DEL for each.
 func (st *Store) expireShardBatch(db *DB, sh *shard, now int64) int {
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
+	sh.lockOne()
+	defer sh.unlockOne()
 	k := 0
 	for k < activeExpireBatch && len(sh.exp) > 0 && sh.exp[0].expireAt <= now {
 		e := sh.exp[0]
@@ -280,10 +280,10 @@ func (st *Store) staleCount() (stale, volatile int) {
 				continue // no TTL in this shard
 			}
 			sh := &db.shards[i]
-			sh.mu.RLock()
+			sh.lockWalk()
 			volatile += len(sh.exp)
 			stale += sh.exp.countDue(now, 1024)
-			sh.mu.RUnlock()
+			sh.unlockWalk()
 		}
 	}
 	return stale, volatile

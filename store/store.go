@@ -85,6 +85,7 @@ func New(cfg Config) (*Store, error) {
 		for j := range db.shards {
 			db.shards[j].next = &db.nexts[j]
 		}
+		db.initGroups(cfg.Shards)
 		st.dbs = append(st.dbs, db)
 	}
 	return st, nil
@@ -242,6 +243,7 @@ func (st *Store) hash(key []byte) uint64 { return maphash.Bytes(st.seed, key) }
 // shard is one lock stripe of a database.
 type shard struct {
 	mu     sync.RWMutex
+	grp    *sync.RWMutex // its group's lock (group.go)
 	tab    table
 	exp    expHeap
 	keys   atomic.Int64 // entries in tab, readable without the lock
@@ -280,6 +282,10 @@ type DB struct {
 	// expiry loop checks every shard in a few cache lines (expire.go).
 	nexts []atomic.Int64
 	shift uint8
+	// groups lock ranges of shards as one (group.go); shard idx is in
+	// group idx>>gshift.
+	groups []groupLock
+	gshift uint8
 }
 
 // Index returns the database number.
@@ -321,14 +327,14 @@ func (db *DB) volatile(lock bool) int64 {
 // shard of the database takes none: tx_held.go).
 func (s *shard) rlock(lock bool) {
 	if lock {
-		s.mu.RLock()
+		s.lockWalk()
 	}
 }
 
 // runlock undoes rlock.
 func (s *shard) runlock(lock bool) {
 	if lock {
-		s.mu.RUnlock()
+		s.unlockWalk()
 	}
 }
 

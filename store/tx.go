@@ -23,6 +23,10 @@ type Tx struct {
 	write  bool
 	locked bool
 	refs   []shardRef
+	// groups are the shard groups read-locked for refs; whole are the
+	// databases whose every group is write-locked (LockAll). group.go.
+	groups []groupRef
+	whole  []*DB
 	args   [][]byte
 	arena  []byte
 	// scratch is where value types build a compact value before storing
@@ -137,7 +141,14 @@ func (tx *Tx) Lock() {
 		r = slices.CompactFunc(r, func(a, b shardRef) bool { return a == b })
 		tx.refs = r
 	}
+	var gdb *DB
+	var g uint32
 	for _, ref := range r {
+		if rg := ref.db.groupOf(ref.idx); ref.db != gdb || rg != g {
+			gdb, g = ref.db, rg
+			gdb.groups[g].mu.RLock()
+			tx.groups = append(tx.groups, groupRef{gdb, g})
+		}
 		s := &ref.db.shards[ref.idx]
 		if tx.write {
 			s.mu.Lock()
@@ -169,12 +180,10 @@ func (tx *Tx) LockAll(dbs ...*DB) {
 		return
 	}
 	for _, db := range dbs {
-		for i := range db.shards {
-			tx.refs = append(tx.refs, shardRef{db, uint32(i)})
+		for g := range db.groups {
+			db.groups[g].mu.Lock()
 		}
-	}
-	for _, ref := range tx.refs {
-		ref.db.shards[ref.idx].mu.Lock()
+		tx.whole = append(tx.whole, db)
 	}
 	tx.locked = true
 }
@@ -195,6 +204,17 @@ func (tx *Tx) Unlock() {
 			s.mu.RUnlock()
 		}
 	}
+	for i := len(tx.groups) - 1; i >= 0; i-- {
+		tx.groups[i].db.groups[tx.groups[i].g].mu.RUnlock()
+	}
+	tx.groups = tx.groups[:0]
+	for i := len(tx.whole) - 1; i >= 0; i-- {
+		db := tx.whole[i]
+		for g := len(db.groups) - 1; g >= 0; g-- {
+			db.groups[g].mu.Unlock()
+		}
+	}
+	tx.whole = tx.whole[:0]
 	tx.locked = false
 }
 
@@ -493,6 +513,9 @@ func (tx *Tx) SetBeforeUnlock(fn func(*Tx)) { tx.beforeUnlock = fn }
 func (tx *Tx) Holds(db *DB, key []byte) bool {
 	if !tx.locked || !tx.write {
 		return false
+	}
+	if tx.holdsWhole(db) {
+		return true
 	}
 	idx := db.shardIndex(tx.st.hash(key))
 	for _, r := range tx.refs {

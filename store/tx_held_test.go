@@ -100,16 +100,18 @@ func TestHeldAll(t *testing.T) {
 	}
 	for _, d := range []*DB{db, st.DB(1)} {
 		for i := range d.shards {
-			if d.shards[i].mu.TryRLock() {
+			// a shard's lockers read-lock its group first (group.go)
+			if d.shards[i].grp.TryRLock() {
 				t.Fatalf("shard %d of db %d free while held", i, d.index)
 			}
 		}
 	}
 	tx.Release()
 	for i := range db.shards {
-		if !db.shards[i].mu.TryLock() {
+		if !db.shards[i].mu.TryLock() || !db.shards[i].grp.TryLock() {
 			t.Fatalf("shard %d still locked after Release", i)
 		}
+		db.shards[i].grp.Unlock()
 		db.shards[i].mu.Unlock()
 	}
 	if st.DB(1).Len() != 3 {

@@ -17,8 +17,19 @@ func (tx *Tx) TryKeyIn(db *DB, key []byte) bool {
 		return true
 	}
 	idx := db.shardIndex(tx.st.hash(key))
-	if !db.shards[idx].mu.TryLock() {
+	g := db.groupOf(idx)
+	needGroup := !tx.holdsGroup(db, g)
+	if needGroup && !db.groups[g].mu.TryRLock() {
 		return false
+	}
+	if !db.shards[idx].mu.TryLock() {
+		if needGroup {
+			db.groups[g].mu.RUnlock()
+		}
+		return false
+	}
+	if needGroup {
+		tx.groups = append(tx.groups, groupRef{db, g})
 	}
 	tx.refs = append(tx.refs, shardRef{db, idx})
 	return true
