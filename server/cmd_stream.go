@@ -756,7 +756,8 @@ func xreadServe(c *Client, tx *store.Tx, db *store.DB, a *xreadArgs, only int, c
 		var cons *store.StreamConsumer
 		if a.group != nil {
 			g = s.Group(a.group)
-			if !a.newOnly[i] {
+			// An explicit max ID means ">", as Redis encodes ">" so.
+			if !a.newOnly[i] && gt != store.MaxStreamID {
 				serve, history = true, true
 			} else if s.Len() > 0 {
 				if maxID, _ := s.LastValidID(); maxID.Cmp(g.LastID) > 0 {
@@ -764,10 +765,6 @@ func xreadServe(c *Client, tx *store.Tx, db *store.DB, a *xreadArgs, only int, c
 					gt = g.LastID
 				}
 			}
-			before := e.Size()
-			cons = consumerFor(tx, db, k, g, a.consumer, now)
-			cons.SeenTime = now
-			tx.ResizedIn(db, e, before)
 		} else if s.Len() > 0 {
 			if maxID, _ := s.LastValidID(); maxID.Cmp(gt) > 0 {
 				serve = true
@@ -783,6 +780,11 @@ func xreadServe(c *Client, tx *store.Tx, db *store.DB, a *xreadArgs, only int, c
 		c.WriteBulk(k)
 		start, _ := gt.Incr()
 		before := e.Size()
+		if g != nil {
+			// Redis 7.0 creates the consumer only when it serves it.
+			cons = consumerFor(tx, db, k, g, a.consumer, now)
+			cons.SeenTime = now
+		}
 		if history {
 			writeHistory(c, tx, db, k, s, g, cons, start, count, now)
 		} else {
