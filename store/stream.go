@@ -336,10 +336,12 @@ func (s *Stream) Append(id StreamID, fv [][]byte, lim *Limits) {
 	}
 	flags := byte(0)
 	if n == nil {
-		before := cap(s.nodes)
-		s.nodes = append(s.nodes, streamNode{master: id, last: id})
-		_ = before
-		n = &s.nodes[len(s.nodes)-1]
+		// Nodes stay sorted by master ID, as Redis's radix tree keeps
+		// them: after XSETID lowered the last ID below a deleted tail
+		// entry, a new node may sort before the current tail.
+		at := s.nodeFor(id) + 1
+		s.nodes = slices.Insert(s.nodes, at, streamNode{master: id, last: id})
+		n = &s.nodes[at]
 		n.data = binary.AppendUvarint(make([]byte, 0, 64), uint64(nf))
 		n.lpBytes = 7 + lpIntSize(0) + lpIntSize(0) + lpIntSize(int64(nf)) + lpIntSize(0)
 		for i := 0; i < nf; i++ {
@@ -456,8 +458,14 @@ type revPos struct {
 // Range calls fn for each live entry with start <= ID <= end, in ID order
 // (reverse order with rev), until fn returns false. fv aliases the stream
 // and sc: valid during the call.
+//
+// It walks entries as Redis's stream iterator does: from the node whose
+// master ID is the last <= start (end, in reverse), skipping deleted
+// entries, and stops at the first live entry past the range. (Entries of
+// a node are in ID order except after XSETID lowered the last ID below a
+// deleted tail entry; Redis's walk, hence the answers, are the same then.)
 func (s *Stream) Range(start, end StreamID, rev bool, sc *StreamScratch, fn func(id StreamID, fv [][]byte) bool) {
-	if start.Cmp(end) > 0 || len(s.nodes) == 0 {
+	if len(s.nodes) == 0 {
 		return
 	}
 	if sc == nil {
@@ -467,12 +475,6 @@ func (s *Stream) Range(start, end StreamID, rev bool, sc *StreamScratch, fn func
 		i := max(s.nodeFor(start), 0)
 		for ; i < len(s.nodes); i++ {
 			n := &s.nodes[i]
-			if n.master.Cmp(end) > 0 {
-				return
-			}
-			if n.last.Cmp(start) < 0 {
-				continue
-			}
 			sc.mf = n.masterFields(sc.mf[:0])
 			pos, prev := int(n.fieldsEnd), n.master
 			for pos < len(n.data) {
@@ -492,17 +494,18 @@ func (s *Stream) Range(start, end StreamID, rev bool, sc *StreamScratch, fn func
 		}
 		return
 	}
-	for i := s.nodeFor(end); i >= 0; i-- {
+	i := s.nodeFor(end)
+	if i < 0 {
+		i = len(s.nodes) - 1
+	}
+	for ; i >= 0; i-- {
 		n := &s.nodes[i]
-		if n.last.Cmp(start) < 0 {
-			return
-		}
 		sc.mf = n.masterFields(sc.mf[:0])
 		sc.rev = sc.rev[:0]
 		pos, prev := int(n.fieldsEnd), n.master
 		for pos < len(n.data) {
 			id, flags, np, _ := n.decodeEntry(pos, prev, nil, nil, false)
-			if flags&sfDeleted == 0 && id.Cmp(start) >= 0 && id.Cmp(end) <= 0 {
+			if flags&sfDeleted == 0 {
 				sc.rev = append(sc.rev, revPos{pos, prev})
 			}
 			pos, prev = np, id
@@ -510,6 +513,12 @@ func (s *Stream) Range(start, end StreamID, rev bool, sc *StreamScratch, fn func
 		for j := len(sc.rev) - 1; j >= 0; j-- {
 			id, _, _, fv := n.decodeEntry(sc.rev[j].pos, sc.rev[j].prev, sc.mf, sc.fv[:0], true)
 			sc.fv = fv
+			if id.Cmp(end) > 0 {
+				continue
+			}
+			if id.Cmp(start) < 0 {
+				return
+			}
 			if !fn(id, fv) {
 				return
 			}
@@ -533,28 +542,27 @@ func (s *Stream) Get(id StreamID, sc *StreamScratch, fn func(id StreamID, fv [][
 
 // Exists reports whether entry id is in the stream.
 func (s *Stream) Exists(id StreamID) bool {
-	i := s.nodeFor(id)
-	if i < 0 {
-		return false
-	}
-	_, ok := s.nodes[i].find(id)
+	_, _, ok := s.find(id)
 	return ok
 }
 
-// find returns the position of live entry id in the node.
-func (n *streamNode) find(id StreamID) (int, bool) {
-	if id.Cmp(n.last) > 0 {
-		return 0, false
-	}
-	pos, prev := int(n.fieldsEnd), n.master
-	for pos < len(n.data) {
-		eid, flags, np, _ := n.decodeEntry(pos, prev, nil, nil, false)
-		if c := eid.Cmp(id); c >= 0 {
-			return pos, c == 0 && flags&sfDeleted == 0
+// find returns the node and position of live entry id, as Redis's
+// iterator over [id, id] finds it.
+func (s *Stream) find(id StreamID) (int, int, bool) {
+	for i := max(s.nodeFor(id), 0); i < len(s.nodes); i++ {
+		n := &s.nodes[i]
+		pos, prev := int(n.fieldsEnd), n.master
+		for pos < len(n.data) {
+			eid, flags, np, _ := n.decodeEntry(pos, prev, nil, nil, false)
+			if flags&sfDeleted == 0 {
+				if c := eid.Cmp(id); c >= 0 {
+					return i, pos, c == 0
+				}
+			}
+			pos, prev = np, eid
 		}
-		pos, prev = np, eid
 	}
-	return 0, false
+	return 0, 0, false
 }
 
 // firstLive returns the first live ID (ok false when empty).
@@ -570,20 +578,12 @@ func (s *Stream) firstLive() (StreamID, bool) {
 
 // LastValidID returns the ID of the last live entry (ok false when empty).
 func (s *Stream) LastValidID() (StreamID, bool) {
-	if len(s.nodes) == 0 {
-		return StreamID{}, false
-	}
-	n := &s.nodes[len(s.nodes)-1]
 	var out StreamID
 	ok := false
-	pos, prev := int(n.fieldsEnd), n.master
-	for pos < len(n.data) {
-		id, flags, np, _ := n.decodeEntry(pos, prev, nil, nil, false)
-		if flags&sfDeleted == 0 {
-			out, ok = id, true
-		}
-		pos, prev = np, id
-	}
+	s.Range(StreamID{}, MaxStreamID, true, nil, func(id StreamID, _ [][]byte) bool {
+		out, ok = id, true
+		return false
+	})
 	return out, ok
 }
 
@@ -597,15 +597,11 @@ func (s *Stream) FirstEntryID() StreamID {
 
 // deleteEntry marks entry id deleted; false if it is not there.
 func (s *Stream) deleteEntry(id StreamID) bool {
-	i := s.nodeFor(id)
-	if i < 0 {
-		return false
-	}
-	n := &s.nodes[i]
-	pos, ok := n.find(id)
+	i, pos, ok := s.find(id)
 	if !ok {
 		return false
 	}
+	n := &s.nodes[i]
 	s.length--
 	if n.live == 1 {
 		s.removeNode(i)
