@@ -194,6 +194,23 @@ func lookupStream(c *Client, tx *store.Tx, db *store.DB, key []byte, read bool) 
 	return e, store.StreamOf(e), true
 }
 
+// lookupGroup finds key's stream and its group, replying WRONGTYPE or
+// NOGROUP (g nil) when there is none.
+func lookupGroup(c *Client, tx *store.Tx, key, group []byte) (*store.Entry, *store.Stream, *store.StreamGroup) {
+	e, s, ok := lookupStream(c, tx, c.db, key, false)
+	if !ok {
+		return nil, nil, nil
+	}
+	var g *store.StreamGroup
+	if s != nil {
+		g = s.Group(group)
+	}
+	if g == nil {
+		c.WriteError(errNoGroupKey(key, group))
+	}
+	return e, s, g
+}
+
 // ---- XADD / XTRIM ----
 
 // streamAddTrimArgs are the parsed options of XADD and XTRIM.
@@ -1290,16 +1307,8 @@ func cmdXpending(c *Client, args [][]byte) {
 	tx := c.tx
 	tx.LockKey(c.db, args[1], false)
 	defer tx.Unlock()
-	_, s, ok := lookupStream(c, tx, c.db, args[1], false)
-	if !ok {
-		return
-	}
-	var g *store.StreamGroup
-	if s != nil {
-		g = s.Group(args[2])
-	}
+	_, _, g := lookupGroup(c, tx, args[1], args[2])
 	if g == nil {
-		c.WriteError(errNoGroupKey(args[1], args[2]))
 		return
 	}
 	if justInfo {
@@ -1367,16 +1376,8 @@ func cmdXclaim(c *Client, args [][]byte) {
 	tx := c.tx
 	tx.LockKey(c.db, args[1], true)
 	defer tx.Unlock()
-	e, s, ok := lookupStream(c, tx, c.db, args[1], false)
-	if !ok {
-		return
-	}
-	var g *store.StreamGroup
-	if s != nil {
-		g = s.Group(args[2])
-	}
+	e, s, g := lookupGroup(c, tx, args[1], args[2])
 	if g == nil {
-		c.WriteError(errNoGroupKey(args[1], args[2]))
 		return
 	}
 	minIdle, ok := parseInt(args[4])
@@ -1534,16 +1535,8 @@ func cmdXautoclaim(c *Client, args [][]byte) {
 	tx := c.tx
 	tx.LockKey(c.db, args[1], true)
 	defer tx.Unlock()
-	e, s, ok := lookupStream(c, tx, c.db, args[1], false)
-	if !ok {
-		return
-	}
-	var g *store.StreamGroup
-	if s != nil {
-		g = s.Group(args[2])
-	}
+	e, s, g := lookupGroup(c, tx, args[1], args[2])
 	if g == nil {
-		c.WriteError(errNoGroupKey(args[1], args[2]))
 		return
 	}
 	before := e.Size()
