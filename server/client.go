@@ -38,6 +38,8 @@ type Client struct {
 	readyKeys     []readyKey
 	readyNext     int // readyKeys[readyNext:] are still to be served
 	deferredReady []readyKey
+	// streamScratch is reusable memory for iterating streams (cmd_stream.go).
+	streamScratch store.StreamScratch
 	stop          chan struct{}              // closed when the client must end (kill, shutdown)
 	async         *asyncOut                  // output queue once others may write to c (output.go)
 	subs          atomic.Pointer[clientSubs] // pub/sub subscriptions (pubsub.go)

@@ -1045,6 +1045,8 @@ var encodingParams = map[string]func(l *store.Limits, n int64){
 	"zset-max-listpack-entries": func(l *store.Limits, n int64) { l.ZsetMaxListpackEntries.Store(n) },
 	"zset-max-listpack-value":   func(l *store.Limits, n int64) { l.ZsetMaxListpackValue.Store(n) },
 	"list-max-listpack-size":    func(l *store.Limits, n int64) { l.ListMaxListpackSize.Store(n) },
+	"stream-node-max-bytes":     func(l *store.Limits, n int64) { l.StreamNodeMaxBytes.Store(n) },
+	"stream-node-max-entries":   func(l *store.Limits, n int64) { l.StreamNodeMaxEntries.Store(n) },
 }
 
 // applyEncodingLimits pushes the configured encoding thresholds into the

@@ -386,3 +386,61 @@ const (
 func errExecAbortBecause(msg string) string {
 	return "EXECABORT Transaction discarded because of: " + strings.TrimPrefix(msg, "ERR ")
 }
+
+// Errors of the stream commands (t_stream.c).
+const (
+	errInvalidStreamID     = "ERR Invalid stream ID specified as stream command argument"
+	errStreamStartInterval = "ERR invalid start ID for the interval"
+	errStreamEndInterval   = "ERR invalid end ID for the interval"
+	errStreamMaxlenMinid   = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+	errStreamMaxlenNeg     = "ERR The MAXLEN argument must be >= 0."
+	errStreamLimitNeg      = "ERR The LIMIT argument must be >= 0."
+	errStreamLimitNoTrim   = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+	errXtrimNoStrategy     = "ERR syntax error, XTRIM must be called with a trimming strategy"
+	errStreamLimitNoApprox = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+	errStreamAddZero       = "ERR The ID specified in XADD must be greater than 0-0"
+	errStreamExhausted     = "ERR The stream has exhausted the last possible ID, unable to add more items"
+	errStreamIDSmall       = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+	errStreamTooLarge      = "ERR Elements are too large to be stored"
+	errXreadGroupOption    = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+	errXreadNoackOption    = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+	errXreadgroupNoGroup   = "ERR Missing GROUP option for XREADGROUP"
+	errXreadgroupDollar    = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set."
+	errXreadGreater        = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+	errStreamKeyGone       = "UNBLOCKED the stream key no longer exists"
+	errStreamGroupGone     = "NOGROUP the consumer group this client was blocked on no longer exists"
+	errEntriesReadRange    = "ERR value for ENTRIESREAD must be positive or -1"
+	errXgroupNoKey         = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+	errBusyGroup           = "BUSYGROUP Consumer Group name already exists"
+	errEntriesAddedNeg     = "ERR entries_added must be positive"
+	errXsetidMaxDelArg     = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+	errXsetidSmall         = "ERR The ID specified in XSETID is smaller than the target stream top item"
+	errXsetidEntriesAdded  = "ERR The entries_added specified in XSETID is smaller than the target stream length"
+	errXclaimMinIdle       = "ERR Invalid min-idle-time argument for XCLAIM"
+	errXclaimIdle          = "ERR Invalid IDLE option argument for XCLAIM"
+	errXclaimTime          = "ERR Invalid TIME option argument for XCLAIM"
+	errXclaimRetry         = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+	errXautoclaimMinIdle   = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+	errXreadUnbalanced     = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+)
+
+// errXreadgroupNoGroupKey is XREADGROUP's reply for a missing key or group.
+func errXreadgroupNoGroupKey(key, group []byte) string {
+	return "NOGROUP No such key '" + string(key) + "' or consumer group '" + string(group) + "' in XREADGROUP with GROUP option"
+}
+
+// errNoGroupKey is XPENDING's, XCLAIM's and XAUTOCLAIM's reply for a
+// missing key or group.
+func errNoGroupKey(key, group []byte) string {
+	return "NOGROUP No such key '" + string(key) + "' or consumer group '" + string(group) + "'"
+}
+
+// errNoGroupForKey is XGROUP's and XINFO's reply for a missing group.
+func errNoGroupForKey(group, key []byte) string {
+	return "NOGROUP No such consumer group '" + string(group) + "' for key name '" + string(key) + "'"
+}
+
+// errXclaimOption is XCLAIM's reply for an unknown option.
+func errXclaimOption(opt []byte) string {
+	return "ERR Unrecognized XCLAIM option '" + string(opt) + "'"
+}

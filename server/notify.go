@@ -406,6 +406,10 @@ func (r *recordEvents) events() {
 			r.key(class, event, db, a[2])
 			r.delIfDeleted(db, a[2])
 		}
+	case eqFold(rec, "xgroup") && len(a) >= 3 && eqFold(a[1], "setid") &&
+		(m.Cmd == "xreadgroup" || m.Cmd == "xclaim" || m.Cmd == "xautoclaim"):
+		// A group's last ID moved by a read or a claim: Redis notifies
+		// nothing.
 	default:
 		class, event, ki := r.srv.eventFor(m.Cmd, a)
 		if event == "" || ki >= len(a) {
@@ -439,6 +443,7 @@ var notifyEventNames = map[string]string{
 	"bzpopmin": "zpopmin", "bzpopmax": "zpopmax",
 	"sort": "sortstore", "sort_ro": "sortstore",
 	"georadius": "georadiusstore", "georadiusbymember": "georadiusstore",
+	"xack": "", "xclaim": "", "xautoclaim": "", "xreadgroup": "",
 }
 
 // notifyRewrites lists, for commands journaled as another command, the
@@ -460,7 +465,7 @@ var notifyRewrites = map[string]string{
 	"sort": "*", "sort_ro": "*",
 	"linsert": "*", "lset": "*", "ltrim": "*", "lrem": "*",
 	"zremrangebyscore": "*", "zremrangebyrank": "*", "zremrangebylex": "*",
-	"xadd": "*", "xtrim": "*", "xdel": "*", "xsetid": "*", "xclaim": "*", "xautoclaim": "*",
+	"xadd": "XADD", "xtrim": "*", "xdel": "*", "xsetid": "*",
 }
 
 // eventFor returns the class and name of the event a record of cmd

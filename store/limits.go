@@ -19,6 +19,11 @@ type Limits struct {
 	// entries per list node; -1..-5, a node byte limit of 4, 8, 16, 32 or
 	// 64 KiB (-2 = 8 KiB).
 	ListMaxListpackSize atomic.Int64
+	// StreamNodeMaxBytes and StreamNodeMaxEntries are stream-node-max-bytes
+	// (4096) and stream-node-max-entries (100): when a stream's tail node
+	// is full and a new one starts (0: no limit of that kind).
+	StreamNodeMaxBytes   atomic.Int64
+	StreamNodeMaxEntries atomic.Int64
 }
 
 func (l *Limits) setDefaults() {
@@ -30,6 +35,8 @@ func (l *Limits) setDefaults() {
 	l.ZsetMaxListpackEntries.Store(128)
 	l.ZsetMaxListpackValue.Store(64)
 	l.ListMaxListpackSize.Store(-2)
+	l.StreamNodeMaxBytes.Store(4096)
+	l.StreamNodeMaxEntries.Store(100)
 }
 
 // Limits returns the store's encoding thresholds (defaults are Redis's).
