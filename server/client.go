@@ -236,6 +236,11 @@ func (c *Client) execute(args [][]byte) {
 		cmd.stats.reject(int(c.id))
 		return
 	}
+	if !c.srv.memoryOK(cmd) {
+		c.WriteError(errOOM)
+		cmd.stats.reject(int(c.id))
+		return
+	}
 	c.call(cmd, args)
 }
 

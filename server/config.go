@@ -3,13 +3,15 @@ package server
 import (
 	"errors"
 	"fmt"
-	"github.com/embercache/ember/store"
 	"math"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/embercache/ember/eviction"
+	"github.com/embercache/ember/store"
 )
 
 // Configuration.
@@ -93,6 +95,10 @@ func params() map[string]*param {
 				p.compat = false
 				p.apply = apply
 			}
+			if evictionParams[p.name] {
+				p.compat = false
+				p.apply = func(s *Server, v string) { s.applyMaxmemory() }
+			}
 		}
 		paramByName = make(map[string]*param)
 		for _, p := range paramList {
@@ -138,7 +144,7 @@ func emberParams() []*param {
 		{name: "hll-sparse-max-bytes", kind: kindMem, def: "3000", min: 0, max: llongMax},
 		{name: "client-query-buffer-limit", kind: kindMem, def: "1073741824", min: 1024 * 1024, max: maxInt},
 		{name: "maxmemory", kind: kindMem, def: "0", min: 0, max: maxInt, apply: func(s *Server, v string) { s.applyMaxmemory() }},
-		{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}},
+		{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: eviction.Names()},
 		{name: "hz", kind: kindInt, def: "10", min: 0, max: intMax, norm: func(v string) (string, error) {
 			n, _ := strconv.ParseInt(v, 10, 64)
 			n = min(max(n, 1), 500)

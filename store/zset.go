@@ -111,7 +111,6 @@ func (z *zsetLP) Clone() any {
 // MemoryUsage returns the bytes the blob occupies.
 func (z *zsetLP) MemoryUsage() int64 { return int64(roundAlloc(z.blobLen())) }
 
-
 // Encoding returns "skiplist" (OBJECT ENCODING).
 func (z *zsetSL) Encoding() string { return "skiplist" }
 
@@ -1176,7 +1175,7 @@ func (z *zsetEditor) close(db *DB, e *Entry, before int64) bool {
 		}
 	}
 	s := &db.shards[db.shardIndex(e.hash)]
-	s.used.Add(e.size() - before)
+	s.addUsed(e.size() - before)
 	if z.len() == 0 {
 		s.deleteLocked(e)
 		return true

@@ -1,0 +1,83 @@
+package server
+
+import (
+	"math"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+
+	"github.com/embercache/ember/eviction"
+	"github.com/embercache/ember/store"
+)
+
+// maxmemory: the limit, the policy, and the Go runtime's memory limit.
+//
+// Before every command, when maxmemory is set and used_memory is past it,
+// the store evicts by the policy (store/evict.go). If it cannot (policy
+// noeviction, or no key the policy may evict) commands flagged denyoom get
+// Redis's OOM error; the others run, so reads keep working.
+//
+// The Go runtime's soft memory limit (debug.SetMemoryLimit) follows
+// maxmemory: the collector works harder as the heap nears it, so the
+// process's RSS stays within a fixed factor of maxmemory instead of
+// growing to twice the live heap (GOGC's default) under a write flood.
+
+// evictionParams are the parameters whose change reconfigures eviction.
+var evictionParams = map[string]bool{
+	"maxmemory-policy": true, "maxmemory-samples": true, "lfu-log-factor": true,
+	"lfu-decay-time": true, "maxmemory-eviction-tenacity": true,
+}
+
+// evictState is the server's copy of maxmemory for the command path.
+type evictState struct {
+	maxmemory atomic.Int64
+}
+
+// Go memory limit headroom over maxmemory: the heap also holds garbage
+// between collections, clients' buffers and the runtime's own structures.
+const (
+	goLimitSlack = 48 << 20
+	goLimitNum   = 13 // limit = maxmemory * goLimitNum / goLimitDen + slack
+	goLimitDen   = 10
+)
+
+var (
+	goLimitOnce    sync.Once
+	goLimitInitial int64 // the limit before any maxmemory (GOMEMLIMIT or none)
+)
+
+// applyMaxmemory pushes maxmemory, the policy and its tunables into the
+// store and the Go runtime (at startup and on CONFIG SET).
+func (s *Server) applyMaxmemory() {
+	maxmem := s.cfg.Int("maxmemory")
+	policy, _ := eviction.Parse(s.cfg.Get("maxmemory-policy"))
+	params := eviction.Params{
+		Samples:      int(s.cfg.Int("maxmemory-samples")),
+		LogFactor:    s.cfg.Int("lfu-log-factor"),
+		DecayMinutes: s.cfg.Int("lfu-decay-time"),
+		Tenacity:     int(s.cfg.Int("maxmemory-eviction-tenacity")),
+	}
+	s.store.SetEviction(policy, params, maxmem)
+	s.evict.maxmemory.Store(maxmem)
+	goLimitOnce.Do(func() { goLimitInitial = debug.SetMemoryLimit(-1) })
+	if maxmem > 0 && maxmem < (math.MaxInt64-goLimitSlack)/goLimitNum {
+		debug.SetMemoryLimit(maxmem/goLimitDen*goLimitNum + goLimitSlack)
+	} else {
+		debug.SetMemoryLimit(goLimitInitial)
+	}
+}
+
+// memoryOK enforces maxmemory before cmd runs: it evicts if used memory
+// is over the limit, and reports false when cmd must be refused with OOM.
+func (s *Server) memoryOK(cmd *Command) bool {
+	maxmem := s.evict.maxmemory.Load()
+	if maxmem == 0 {
+		return true
+	}
+	base := s.info.baseMemory
+	if base+s.store.UsedMemory() <= maxmem {
+		return true
+	}
+	st := s.store.Evict(maxmem - base)
+	return st != store.EvictFail || cmd.Flags&FlagDenyOOM == 0
+}
