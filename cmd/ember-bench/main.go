@@ -90,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Flush, "flush", false, "FLUSHALL every target before each workload (destroys its data)")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of tables")
 	fs.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report with charts to this `file`")
+	traces := fs.String("traces", "", "cache-aside only: replay these traces (zipf-0.99,zipf-1.2,scan) on fresh spawned servers, one per policy, and report hit ratios")
+	policies := fs.String("policies", "allkeys-lru", "with --traces: maxmemory policies to compare, comma-separated")
 	cpuProfile := fs.String("cpuprofile", "", "write ember-bench's own CPU profile to this `file` (is the generator the bottleneck?)")
 
 	if err := fs.Parse(args); err != nil {
@@ -142,6 +144,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *traces != "" {
+		if len(o.Workloads) != 1 || o.Workloads[0] != bench.WorkloadCacheAside || len(o.Spawn) == 0 || o.Requests == 0 {
+			return usage(errors.New("--traces needs --workload cache-aside, --requests and --spawn-ember and/or --spawn-redis"))
+		}
+		ca := bench.CacheAsideOptions{Traces: bench.ParseList(*traces), Policies: bench.ParseList(*policies),
+			Spawn: o.Spawn, EmberBin: o.EmberBin, RedisBin: o.RedisBin, Maxmemory: o.Server.Maxmemory,
+			Keys: o.Keyspace, Requests: o.Requests, ValueSize: o.ValueMin, Clients: o.Clients,
+			Pipeline: o.Pipelines[0], Seed: o.Seed, Log: stderr}
+		if _, err := bench.RunCacheAside(ctx, ca, stdout); err != nil {
+			fmt.Fprintln(stderr, "ember-bench:", err)
+			return 1
+		}
+		return 0
+	}
 	if _, err := bench.Run(ctx, o, stdout); err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "ember-bench: interrupted")

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/embercache/ember/eviction"
+)
+
+// evictStore returns a one-shard store whose eviction samples the whole
+// table, so sampled policies choose exactly.
+func evictStore(t *testing.T, p eviction.Policy) (*Store, *int64) {
+	t.Helper()
+	st, err := New(Config{Databases: 2, Shards: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := int64(1_700_000_000_000)
+	st.SetClock(func() int64 { return now })
+	params := eviction.DefaultParams
+	params.Samples = 1000
+	params.Tenacity = 100
+	st.SetEviction(p, params, 1<<20)
+	return st, &now
+}
+
+func setKeys(st *Store, db int, prefix string, n int, ttl int64) {
+	tx := NewTx(st)
+	for i := 0; i < n; i++ {
+		k := []byte(fmt.Sprintf("%s%d", prefix, i))
+		tx.LockKey(st.DB(db), k, true)
+		at := int64(0)
+		if ttl > 0 {
+			at = tx.Now() + ttl + int64(i)
+		}
+		tx.SetString(k, []byte("value"), at)
+		tx.Unlock()
+	}
+}
+
+func readKeys(st *Store, db int, prefix string, from, to int) {
+	tx := NewTx(st)
+	for i := from; i < to; i++ {
+		k := []byte(fmt.Sprintf("%s%d", prefix, i))
+		tx.LockKey(st.DB(db), k, false)
+		tx.LookupRead(k)
+		tx.Unlock()
+	}
+}
+
+// present returns which of prefix0..n-1 are still in db.
+func present(st *Store, db int, prefix string, n int) []bool {
+	tx := NewTx(st)
+	out := make([]bool, n)
+	for i := range out {
+		k := []byte(fmt.Sprintf("%s%d", prefix, i))
+		tx.LockKey(st.DB(db), k, false)
+		out[i] = tx.Lookup(k) != nil
+		tx.Unlock()
+	}
+	return out
+}
+
+func count(b []bool) (n int) {
+	for _, v := range b {
+		if v {
+			n++
+		}
+	}
+	return n
+}
+
+// evictKeys evicts until n keys' worth of bytes are gone.
+func evictKeys(t *testing.T, st *Store, n int) EvictStatus {
+	t.Helper()
+	per := st.UsedMemory() / max(st.totalKeys(), 1)
+	return st.Evict(st.UsedMemory() - int64(n)*per)
+}
+
+func TestEvictAllkeysLRU(t *testing.T) {
+	st, now := evictStore(t, eviction.AllKeysLRU)
+	setKeys(st, 0, "k", 40, 0)
+	*now += 10_000
+	readKeys(st, 0, "k", 20, 40) // the second half is recent
+	if s := evictKeys(t, st, 20); s != EvictOK {
+		t.Fatalf("status %v", s)
+	}
+	got := present(st, 0, "k", 40)
+	for i, ok := range got {
+		if ok != (i >= 20) {
+			t.Fatalf("key k%d present %v: LRU must evict exactly the idle half (%v)", i, ok, got)
+		}
+	}
+	if st.Stats().EvictedKeys.Load() != 20 {
+		t.Fatalf("evicted_keys %d", st.Stats().EvictedKeys.Load())
+	}
+}
+
+func TestEvictAllkeysLFU(t *testing.T) {
+	st, _ := evictStore(t, eviction.AllKeysLFU)
+	setKeys(st, 0, "k", 30, 0)
+	for r := 0; r < 5; r++ {
+		readKeys(st, 0, "k", 10, 30) // k10.. are used; new keys start at LFU_INIT_VAL
+	}
+	evictKeys(t, st, 10)
+	got := present(st, 0, "k", 30)
+	for i, ok := range got {
+		if ok != (i >= 10) {
+			t.Fatalf("key k%d present %v: LFU must evict the unused keys (%v)", i, ok, got)
+		}
+	}
+}
+
+// TestEvictVolatile: volatile policies evict only keys with a TTL, across
+// databases, and fail when none is left; allkeys ones take any key.
+func TestEvictVolatile(t *testing.T) {
+	for _, p := range []eviction.Policy{eviction.VolatileLRU, eviction.VolatileLFU, eviction.VolatileRandom, eviction.VolatileTTL, eviction.VolatileTinyLFU} {
+		t.Run(p.String(), func(t *testing.T) {
+			st, _ := evictStore(t, p)
+			setKeys(st, 0, "p", 20, 0)
+			setKeys(st, 1, "v", 10, 60_000)
+			if s := st.Evict(0); s != EvictFail {
+				t.Fatalf("status %v, want fail once only persistent keys remain", s)
+			}
+			if n := count(present(st, 0, "p", 20)); n != 20 {
+				t.Fatalf("%d persistent keys left of 20", n)
+			}
+			if n := count(present(st, 1, "v", 10)); n != 0 {
+				t.Fatalf("%d volatile keys left", n)
+			}
+		})
+	}
+	for _, p := range []eviction.Policy{eviction.AllKeysLRU, eviction.AllKeysLFU, eviction.AllKeysRandom, eviction.AllKeysTinyLFU} {
+		st, _ := evictStore(t, p)
+		setKeys(st, 0, "p", 20, 0)
+		setKeys(st, 1, "v", 10, 60_000)
+		if s := st.Evict(0); s != EvictOK || st.UsedMemory() != 0 {
+			t.Fatalf("%v: status %v used %d", p, s, st.UsedMemory())
+		}
+	}
+}
+
+// TestEvictVolatileTTL: the keys closest to expiring go first.
+func TestEvictVolatileTTL(t *testing.T) {
+	st, _ := evictStore(t, eviction.VolatileTTL)
+	setKeys(st, 0, "v", 30, 60_000) // v0 expires first
+	evictKeys(t, st, 10)
+	got := present(st, 0, "v", 30)
+	for i, ok := range got {
+		if ok != (i >= 10) {
+			t.Fatalf("key v%d present %v (%v)", i, ok, got)
+		}
+	}
+}
+
+func TestEvictNoeviction(t *testing.T) {
+	st, _ := evictStore(t, eviction.NoEviction)
+	setKeys(st, 0, "k", 5, 0)
+	if s := st.Evict(0); s != EvictFail {
+		t.Fatalf("status %v", s)
+	}
+	if s := st.Evict(st.UsedMemory()); s != EvictOK {
+		t.Fatalf("within target: status %v", s)
+	}
+}
+
+// TestEvictJournal: each eviction journals DEL key with Cause evicted.
+func TestEvictJournal(t *testing.T) {
+	st, _ := evictStore(t, eviction.AllKeysRandom)
+	setKeys(st, 1, "k", 3, 0)
+	var got []string
+	cancel := st.Journal().Subscribe(func(m *Mutation) {
+		got = append(got, fmt.Sprintf("%d %s %s %d", m.DB, m.Args[0], m.Args[1], m.Cause))
+	})
+	defer cancel()
+	st.Evict(0)
+	if len(got) != 3 {
+		t.Fatalf("records %v", got)
+	}
+	for _, r := range got {
+		var db, cause int
+		var cmd, key string
+		fmt.Sscanf(r, "%d %s %s %d", &db, &cmd, &key, &cause)
+		if db != 1 || cmd != "DEL" || Cause(cause) != CauseEvicted {
+			t.Fatalf("record %q", r)
+		}
+	}
+}
+
+// TestTinyLFUAdmission: a scan of keys seen once does not push out the
+// keys in regular use; under LRU the same scan does.
+func TestTinyLFUAdmission(t *testing.T) {
+	run := func(p eviction.Policy) int {
+		st, now := evictStore(t, p)
+		setKeys(st, 0, "hot", 50, 0)
+		for r := 0; r < 4; r++ {
+			readKeys(st, 0, "hot", 0, 50)
+		}
+		limit := st.UsedMemory()
+		tx := NewTx(st)
+		for i := 0; i < 200; i++ {
+			*now += 10
+			k := []byte(fmt.Sprintf("scan%d", i))
+			tx.LockKey(st.DB(0), k, false)
+			tx.LookupRead(k) // the miss of a cache-aside read
+			tx.Unlock()
+			tx.LockKey(st.DB(0), k, true)
+			tx.SetString(k, []byte("value"), 0)
+			tx.Unlock()
+			st.Evict(limit)
+		}
+		return count(present(st, 0, "hot", 50))
+	}
+	if n := run(eviction.AllKeysTinyLFU); n < 48 {
+		t.Fatalf("tinylfu kept %d of 50 hot keys", n)
+	}
+	if n := run(eviction.AllKeysLRU); n > 10 {
+		t.Fatalf("lru kept %d of 50 hot keys through a scan (the test does not test)", n)
+	}
+}
+
+// TestLFUAccessRecording: under an LFU policy new keys start at
+// LFU_INIT_VAL and reads raise the counter.
+func TestLFUAccessRecording(t *testing.T) {
+	st, now := evictStore(t, eviction.AllKeysLFU)
+	setKeys(st, 0, "k", 1, 0)
+	tx := NewTx(st)
+	tx.LockKey(st.DB(0), []byte("k0"), false)
+	e := tx.Lookup([]byte("k0"))
+	tx.Unlock()
+	if c := LFUCounter(e.Access(), *now, 1); c != eviction.LFUInitVal+1 {
+		t.Fatalf("counter after create+lookup %d", c)
+	}
+	for i := 0; i < 100; i++ {
+		readKeys(st, 0, "k", 0, 1)
+	}
+	if c := LFUCounter(e.Access(), *now, 1); c < 10 {
+		t.Fatalf("counter after 100 reads %d", c)
+	}
+}
