@@ -15,7 +15,10 @@ import "math"
 //
 // Under the LFU policies it is Redis's layout: the minute of the last
 // access in bits 8..23 and a logarithmic counter in bits 0..7, so OBJECT
-// FREQ reads as Redis's. A word written under one layout reads as noise
+// FREQ reads as Redis's. Bits 24..31, unused by Redis, hold a coarse
+// recency (lfuTickMs ticks, wrapping every ~25 s) that breaks ties
+// between equal counters: among keys as frequent, the least recently used
+// goes first, where Redis picks among them at random. A word written under one layout reads as noise
 // under the other for a while after a policy switch, as in Redis ("data
 // will take some time to adjust").
 
@@ -38,9 +41,18 @@ const LFUInitVal = 5
 // lfuMinutes is Redis's LFUGetTimeInMinutes: unix minutes, 16 bits.
 func lfuMinutes(nowMs int64) uint32 { return uint32(nowMs/60000) & 0xffff }
 
+// lfuTickMs is the tick of the LFU word's recency byte.
+const lfuTickMs = 100
+
+// lfuRecency is the recency byte of an LFU word written at nowMs.
+func lfuRecency(nowMs int64) uint32 { return uint32(nowMs/lfuTickMs) << 24 }
+
+// lfuIdle is how many recency ticks ago an LFU word was written (mod 256).
+func lfuIdle(word uint32, nowMs int64) uint64 { return uint64((lfuRecency(nowMs) - word&0xff000000) >> 24) }
+
 // LFUNew returns the access word of a key created at nowMs under an LFU
 // policy.
-func LFUNew(nowMs int64) uint32 { return lfuMinutes(nowMs)<<8 | LFUInitVal }
+func LFUNew(nowMs int64) uint32 { return lfuRecency(nowMs) | lfuMinutes(nowMs)<<8 | LFUInitVal }
 
 // LFUCounter returns the counter of an LFU word after decay: one step per
 // decayMinutes elapsed since its recorded minute (Redis's
@@ -87,7 +99,7 @@ func LFULogIncr(counter int64, logFactor int64, r uint32) int64 {
 // updateLFU). r is a uniform random 32-bit number.
 func LFUTouch(word uint32, nowMs int64, p *Params, r uint32) uint32 {
 	c := LFULogIncr(LFUCounter(word, nowMs, p.DecayMinutes), p.LogFactor, r)
-	return lfuMinutes(nowMs)<<8 | uint32(c)
+	return lfuRecency(nowMs) | lfuMinutes(nowMs)<<8 | uint32(c)
 }
 
 // Score ranks an eviction candidate under p: the higher, the sooner it
@@ -97,7 +109,7 @@ func LFUTouch(word uint32, nowMs int64, p *Params, r uint32) uint32 {
 func Score(p Policy, word uint32, expireAt int64, freq int, nowMs int64, params *Params) uint64 {
 	switch p {
 	case AllKeysLFU, VolatileLFU:
-		return uint64(255 - LFUCounter(word, nowMs, params.DecayMinutes))
+		return uint64(255-LFUCounter(word, nowMs, params.DecayMinutes))<<8 | lfuIdle(word, nowMs)
 	case VolatileTTL:
 		return math.MaxUint64 - uint64(expireAt)
 	case AllKeysTinyLFU, VolatileTinyLFU:

@@ -65,10 +65,10 @@ func TestLFUTouchDecay(t *testing.T) {
 	p := &Params{LogFactor: 10, DecayMinutes: 1}
 	w := uint32(10)<<8 | 20 // minute 10, counter 20
 	got := LFUTouch(w, min(15), p, math.MaxUint32)
-	if got>>8 != 15 || got&0xff != 15 {
+	if got>>8&0xffff != 15 || got&0xff != 15 {
 		t.Fatalf("touch after 5 min: minute %d counter %d, want 15 15", got>>8, got&0xff)
 	}
-	if LFUNew(min(7)) != uint32(7)<<8|LFUInitVal {
+	if LFUNew(min(7))&0xffffff != uint32(7)<<8|LFUInitVal {
 		t.Fatal("LFUNew")
 	}
 }
@@ -80,9 +80,12 @@ func TestScoreOrder(t *testing.T) {
 	if Score(AllKeysLRU, old, 0, 0, now, p) <= Score(AllKeysLRU, recent, 0, 0, now, p) {
 		t.Fatal("LRU: the older access must score higher")
 	}
-	cold, hot := LFUNew(now), uint32(lfuMinutes(now))<<8|200
+	cold, hot := LFUNew(now), LFUNew(now-20_000)&^0xff|200
 	if Score(AllKeysLFU, cold, 0, 0, now, p) <= Score(AllKeysLFU, hot, 0, 0, now, p) {
 		t.Fatal("LFU: the lower counter must score higher")
+	}
+	if Score(AllKeysLFU, LFUNew(now-2000), 0, 0, now, p) <= Score(AllKeysLFU, LFUNew(now), 0, 0, now, p) {
+		t.Fatal("LFU: recency breaks counter ties")
 	}
 	if Score(VolatileTTL, 0, now+10, 0, now, p) <= Score(VolatileTTL, 0, now+1000, 0, now, p) {
 		t.Fatal("TTL: the sooner expiry must score higher")

@@ -75,6 +75,29 @@ type evictor struct {
 	// its target.
 	background atomic.Bool
 	bgTarget   atomic.Int64
+	// live caches the databases that hold keys (counting a database's
+	// keys takes a load per shard), refreshed every liveRefresh.
+	live   []*DB
+	liveAt time.Time
+}
+
+// liveRefresh is how long the evictor trusts its list of non-empty
+// databases.
+const liveRefresh = 100 * time.Millisecond
+
+// liveDBs returns the databases that held keys recently. REQUIRES: ev.mu.
+func (st *Store) liveDBs(refresh bool) []*DB {
+	ev := &st.ev
+	if refresh || time.Since(ev.liveAt) > liveRefresh {
+		ev.live = ev.live[:0]
+		for _, db := range st.dbs {
+			if db.Len() > 0 {
+				ev.live = append(ev.live, db)
+			}
+		}
+		ev.liveAt = time.Now()
+	}
+	return ev.live
 }
 
 // SetEviction sets the maxmemory policy and its parameters. limit is the
@@ -222,6 +245,7 @@ func (st *Store) evictOne() bool {
 		if c, ok := st.popValid(p); ok {
 			return st.evictCand(c)
 		}
+		st.liveDBs(true)
 		if !st.anyCandidates(p) {
 			return false
 		}
@@ -300,10 +324,7 @@ func (st *Store) admit(nc evictCand, p eviction.Policy, m *accessMode, now int64
 func (st *Store) populate(p eviction.Policy, m *accessMode, now int64) {
 	samples := max(m.params.Samples, 1)
 	rng := st.ev.rng
-	for _, db := range st.dbs {
-		if db.Len() == 0 {
-			continue
-		}
+	for _, db := range st.liveDBs(false) {
 		sh := st.pickShard(db, p.Volatile(), rng)
 		if sh == nil {
 			continue
@@ -387,31 +408,32 @@ func (st *Store) anyCandidates(p eviction.Policy) bool {
 func (st *Store) evictRandom(volatile bool) bool {
 	rng := st.ev.rng
 	// Redis rotates over the databases; a random start does the same job.
-	start := rng.IntN(len(st.dbs))
-	for k := range st.dbs {
-		db := st.dbs[(start+k)%len(st.dbs)]
-		if db.Len() == 0 {
-			continue
-		}
-		sh := st.pickShard(db, volatile, rng)
-		if sh == nil {
-			continue
-		}
-		sh.mu.Lock()
-		var e *Entry
-		if volatile {
-			if len(sh.exp) > 0 {
-				e = sh.exp[rng.IntN(len(sh.exp))]
+	// A second pass refreshes the list of databases holding keys.
+	for pass := 0; pass < 2; pass++ {
+		dbs := st.liveDBs(pass == 1)
+		start := rng.IntN(max(len(dbs), 1))
+		for k := range dbs {
+			db := dbs[(start+k)%len(dbs)]
+			sh := st.pickShard(db, volatile, rng)
+			if sh == nil {
+				continue
 			}
-		} else {
-			e = sh.tab.random(rng)
-		}
-		if e != nil {
-			st.evictLocked(db, sh, e)
-		}
-		sh.mu.Unlock()
-		if e != nil {
-			return true
+			sh.mu.Lock()
+			var e *Entry
+			if volatile {
+				if len(sh.exp) > 0 {
+					e = sh.exp[rng.IntN(len(sh.exp))]
+				}
+			} else {
+				e = sh.tab.random(rng)
+			}
+			if e != nil {
+				st.evictLocked(db, sh, e)
+			}
+			sh.mu.Unlock()
+			if e != nil {
+				return true
+			}
 		}
 	}
 	return false
