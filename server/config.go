@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/embercache/ember/eviction"
 	"github.com/embercache/ember/store"
 )
 
@@ -144,7 +143,7 @@ func emberParams() []*param {
 		{name: "hll-sparse-max-bytes", kind: kindMem, def: "3000", min: 0, max: llongMax},
 		{name: "client-query-buffer-limit", kind: kindMem, def: "1073741824", min: 1024 * 1024, max: maxInt},
 		{name: "maxmemory", kind: kindMem, def: "0", min: 0, max: maxInt, apply: func(s *Server, v string) { s.applyMaxmemory() }},
-		{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: eviction.Names()},
+		{name: "maxmemory-policy", kind: kindSpecial, def: "noeviction", norm: normMaxmemoryPolicy},
 		{name: "hz", kind: kindInt, def: "10", min: 0, max: intMax, norm: func(v string) (string, error) {
 			n, _ := strconv.ParseInt(v, 10, 64)
 			n = min(max(n, 1), 500)

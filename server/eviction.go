@@ -1,8 +1,10 @@
 package server
 
 import (
+	"errors"
 	"math"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -26,6 +28,19 @@ import (
 var evictionParams = map[string]bool{
 	"maxmemory-policy": true, "maxmemory-samples": true, "lfu-log-factor": true,
 	"lfu-decay-time": true, "maxmemory-eviction-tenacity": true,
+}
+
+// redisPolicies are the maxmemory-policy values Redis knows, which its
+// error message lists; ember also accepts its own (eviction.Names).
+const redisPolicies = "volatile-lru, volatile-lfu, volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"
+
+// normMaxmemoryPolicy validates a maxmemory-policy (case-insensitive).
+func normMaxmemoryPolicy(v string) (string, error) {
+	lv := strings.ToLower(v)
+	if _, ok := eviction.Parse(lv); !ok {
+		return "", errors.New("argument(s) must be one of the following: " + redisPolicies)
+	}
+	return lv, nil
 }
 
 // evictState is the server's copy of maxmemory for the command path.

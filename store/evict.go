@@ -319,26 +319,34 @@ func (st *Store) admit(nc evictCand, p eviction.Policy, m *accessMode, now int64
 	return st.evictCand(nc)
 }
 
-// populate samples maxmemory-samples entries of a random shard of every
-// database that has candidates into the pool. REQUIRES: ev.mu.
+// populate samples maxmemory-samples entries of every database that has
+// candidates into the pool: from a random shard on, the next shards too
+// while the ones seen held fewer entries. REQUIRES: ev.mu.
 func (st *Store) populate(p eviction.Policy, m *accessMode, now int64) {
 	samples := max(m.params.Samples, 1)
 	rng := st.ev.rng
+	volatile := p.Volatile()
 	for _, db := range st.liveDBs(false) {
-		sh := st.pickShard(db, p.Volatile(), rng)
-		if sh == nil {
-			continue
-		}
-		sh.mu.RLock()
-		st.sampleShard(sh, p.Volatile(), samples, rng, func(e *Entry) {
-			w := e.access.Load()
-			var freq int
-			if m.sketch != nil {
-				freq = m.sketch.Estimate(e.hash)
+		n := len(db.shards)
+		start := rng.IntN(n)
+		need := samples
+		for k := 0; k < n && need > 0; k++ {
+			i := (start + k) % n
+			sh := &db.shards[i]
+			if (volatile && db.nexts[i].Load() == 0) || (!volatile && sh.keys.Load() == 0) {
+				continue
 			}
-			st.ev.pool.Offer(eviction.Score(p, w, e.expireAt, freq, now, &m.params), evictCand{e, db, w})
-		})
-		sh.mu.RUnlock()
+			sh.mu.RLock()
+			need -= st.sampleShard(sh, volatile, need, rng, func(e *Entry) {
+				w := e.access.Load()
+				var freq int
+				if m.sketch != nil {
+					freq = m.sketch.Estimate(e.hash)
+				}
+				st.ev.pool.Offer(eviction.Score(p, w, e.expireAt, freq, now, &m.params), evictCand{e, db, w})
+			})
+			sh.mu.RUnlock()
+		}
 	}
 }
 
@@ -359,22 +367,21 @@ func (st *Store) pickShard(db *DB, volatile bool, rng *rand.Rand) *shard {
 	return nil
 }
 
-// sampleShard calls fn for up to n entries of sh taken at random: from
-// the expiry heap when volatile, else from consecutive buckets from a
-// random one (Redis's dictGetSomeKeys). REQUIRES: sh's read lock.
-func (st *Store) sampleShard(sh *shard, volatile bool, n int, rng *rand.Rand, fn func(*Entry)) {
+// sampleShard calls fn for up to n entries of sh taken at random, and
+// returns how many: from the expiry heap when volatile (at most its
+// size), else from consecutive buckets from a random one (Redis's
+// dictGetSomeKeys). REQUIRES: sh's read lock.
+func (st *Store) sampleShard(sh *shard, volatile bool, n int, rng *rand.Rand, fn func(*Entry)) int {
 	if volatile {
-		if len(sh.exp) == 0 {
-			return
-		}
-		for i := 0; i < n; i++ {
+		k := min(n, len(sh.exp))
+		for i := 0; i < k; i++ {
 			fn(sh.exp[rng.IntN(len(sh.exp))])
 		}
-		return
+		return k
 	}
 	t := &sh.tab
 	if t.count == 0 {
-		return
+		return 0
 	}
 	m := uint64(len(t.buckets) - 1)
 	b := rng.Uint64() & m
@@ -385,6 +392,7 @@ func (st *Store) sampleShard(sh *shard, volatile bool, n int, rng *rand.Rand, fn
 			got++
 		}
 	}
+	return got
 }
 
 // anyCandidates reports whether some database holds an evictable key.
