@@ -48,7 +48,9 @@ const lfuTickMs = 100
 func lfuRecency(nowMs int64) uint32 { return uint32(nowMs/lfuTickMs) << 24 }
 
 // lfuIdle is how many recency ticks ago an LFU word was written (mod 256).
-func lfuIdle(word uint32, nowMs int64) uint64 { return uint64((lfuRecency(nowMs) - word&0xff000000) >> 24) }
+func lfuIdle(word uint32, nowMs int64) uint64 {
+	return uint64((lfuRecency(nowMs) - word&0xff000000) >> 24)
+}
 
 // LFUNew returns the access word of a key created at nowMs under an LFU
 // policy.
