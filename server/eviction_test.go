@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,5 +196,21 @@ func TestMemoryUsageMatchesHeap(t *testing.T) {
 	}
 	if r := c.MustDo(t, "MEMORY", "USAGE", "probe", "SAMPLES", "0"); r != fmt.Sprintf(":%d\r\n", v.Int) {
 		t.Fatalf("SAMPLES 0: %q", r)
+	}
+}
+
+// TestGoMemoryLimit: the Go runtime's memory limit follows maxmemory and
+// returns to its previous value with maxmemory 0.
+func TestGoMemoryLimit(t *testing.T) {
+	srv := startServer(t)
+	c := dial(t, srv)
+	before := debug.SetMemoryLimit(-1)
+	c.MustDo(t, "CONFIG", "SET", "maxmemory", "100mb")
+	if got, want := debug.SetMemoryLimit(-1), int64(100<<20)/goLimitDen*goLimitNum+goLimitSlack; got != want {
+		t.Fatalf("limit %d, want %d", got, want)
+	}
+	c.MustDo(t, "CONFIG", "SET", "maxmemory", "0")
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Fatalf("limit %d after maxmemory 0, want %d", got, before)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/embercache/ember/eviction"
@@ -237,5 +238,49 @@ func TestLFUAccessRecording(t *testing.T) {
 	// About 25 expected: 5*(c-5)^2 hits reach counter c.
 	if c := LFUCounter(e.Access(), *now, 1); c < 15 || c > 40 {
 		t.Fatalf("counter after 2000 reads %d", c)
+	}
+}
+
+// TestEvictConcurrent: writers, readers and evictors run at once (run
+// with -race); the keyspace ends within its budget.
+func TestEvictConcurrent(t *testing.T) {
+	for _, p := range []eviction.Policy{eviction.AllKeysLRU, eviction.AllKeysLFU, eviction.AllKeysTinyLFU, eviction.VolatileTTL} {
+		st, err := New(Config{Databases: 2, Shards: 8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.SetEviction(p, eviction.DefaultParams, 1<<20)
+		const budget = 20_000
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				tx := NewTx(st)
+				for i := 0; i < 2000; i++ {
+					k := []byte(fmt.Sprintf("k%d-%d", w, i%500))
+					db := st.DB(i % 2)
+					tx.LockKey(db, k, i%3 != 0)
+					if i%3 == 0 {
+						tx.LookupRead(k)
+					} else {
+						tx.SetString(k, []byte("some value"), tx.Now()+60_000)
+					}
+					tx.Unlock()
+					st.Evict(budget)
+				}
+			}()
+		}
+		wg.Wait()
+		if s := st.Evict(budget); s != EvictOK || st.UsedMemory() > budget {
+			t.Fatalf("%v: status %v used %d", p, s, st.UsedMemory())
+		}
+		var sum int64
+		for i := 0; i < 2; i++ {
+			st.DB(i).Each(func(e *Entry) bool { sum += e.Size(); return true })
+		}
+		if sum != st.UsedMemory() {
+			t.Fatalf("%v: entries %d, used %d", p, sum, st.UsedMemory())
+		}
 	}
 }

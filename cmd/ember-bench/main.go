@@ -79,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.ZipfExp, "zipf-exp", o.ZipfExp, "exponent of the zipf distribution (> 0)")
 	valueSize := fs.String("value-size", "32", "value size in bytes, fixed (32) or a range (16-256)")
 	fs.DurationVar(&o.TTL, "ttl", 0, "TTL on SET writes (0: none)")
+	fs.DurationVar(&o.TTLMax, "ttl-max", 0, "with --ttl: TTLs uniform between --ttl and this")
+	fs.IntVar(&o.TTLPercent, "ttl-percent", 0, "with --ttl: percent of writes that get a TTL (0: all)")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed: the same seed sends the same requests")
 	fs.Float64Var(&o.Rate, "rate", 0, "open loop: total requests per second per target, latency measured from the intended send time (0: closed loop)")
 	ratio := fs.String("ratio", "1:10", "set:get ratio of the mixed workload")
