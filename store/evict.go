@@ -47,6 +47,11 @@ const (
 // newcomerRing is the number of recent entries TinyLFU may consider.
 const newcomerRing = 64
 
+// sketchBytesPerKey sizes the TinyLFU sketch: it is made for maxmemory /
+// sketchBytesPerKey keys (two bytes of counters each), an estimate of how
+// many keys of a typical size fit.
+const sketchBytesPerKey = 128
+
 // evictCand is an eviction pool item: an entry, its database, and its
 // access word when sampled.
 type evictCand struct {
@@ -107,7 +112,7 @@ func (st *Store) SetEviction(p eviction.Policy, params eviction.Params, limit in
 	old := st.access.Load()
 	m := &accessMode{meta: p.Metadata(), params: params}
 	if p.Sketched() {
-		keys := int(min(max(limit/64, st.totalKeys()), 1<<26))
+		keys := int(min(max(limit/sketchBytesPerKey, st.totalKeys()), 1<<26))
 		if old != nil && old.sketch != nil && old.sketch.Keys() >= keys {
 			m.sketch = old.sketch
 		} else {
