@@ -55,8 +55,8 @@ const (
 	// After a cycle that ran out of budget it rests a quarter of the
 	// time it took (expireBacklogRestDiv): the cycle's budget is wall
 	// time, and under load most of it is spent waiting for a thread.
-	expireDutyFactor        = 3
-	expireBacklogRestDiv    = 4
+	expireDutyFactor     = 3
+	expireBacklogRestDiv = 4
 	// expireYieldEvery is how long a cycle works between yields.
 	expireYieldEvery = time.Millisecond
 )
