@@ -62,6 +62,18 @@ func present(st *Store, db int, prefix string, n int) []bool {
 	return out
 }
 
+// checkSurvivors checks that of prefix0..n-1 in database 0 exactly those
+// from cut on are left.
+func checkSurvivors(t *testing.T, st *Store, prefix string, n, cut int) {
+	t.Helper()
+	got := present(st, 0, prefix, n)
+	for i, ok := range got {
+		if ok != (i >= cut) {
+			t.Fatalf("key %s%d present %v, want only keys from %d on (%v)", prefix, i, ok, cut, got)
+		}
+	}
+}
+
 func count(b []bool) (n int) {
 	for _, v := range b {
 		if v {
@@ -86,12 +98,7 @@ func TestEvictAllkeysLRU(t *testing.T) {
 	if s := evictKeys(t, st, 20); s != EvictOK {
 		t.Fatalf("status %v", s)
 	}
-	got := present(st, 0, "k", 40)
-	for i, ok := range got {
-		if ok != (i >= 20) {
-			t.Fatalf("key k%d present %v: LRU must evict exactly the idle half (%v)", i, ok, got)
-		}
-	}
+	checkSurvivors(t, st, "k", 40, 20) // LRU evicts exactly the idle half
 	if st.Stats().EvictedKeys.Load() != 20 {
 		t.Fatalf("evicted_keys %d", st.Stats().EvictedKeys.Load())
 	}
@@ -104,12 +111,7 @@ func TestEvictAllkeysLFU(t *testing.T) {
 		readKeys(st, 0, "k", 10, 30) // k10.. are used; new keys start at LFU_INIT_VAL
 	}
 	evictKeys(t, st, 10)
-	got := present(st, 0, "k", 30)
-	for i, ok := range got {
-		if ok != (i >= 10) {
-			t.Fatalf("key k%d present %v: LFU must evict the unused keys (%v)", i, ok, got)
-		}
-	}
+	checkSurvivors(t, st, "k", 30, 10) // LFU evicts the unused keys
 }
 
 // TestEvictVolatile: volatile policies evict only keys with a TTL, across
@@ -146,12 +148,7 @@ func TestEvictVolatileTTL(t *testing.T) {
 	st, _ := evictStore(t, eviction.VolatileTTL)
 	setKeys(st, 0, "v", 30, 60_000) // v0 expires first
 	evictKeys(t, st, 10)
-	got := present(st, 0, "v", 30)
-	for i, ok := range got {
-		if ok != (i >= 10) {
-			t.Fatalf("key v%d present %v (%v)", i, ok, got)
-		}
-	}
+	checkSurvivors(t, st, "v", 30, 10)
 }
 
 func TestEvictNoeviction(t *testing.T) {
