@@ -32,6 +32,9 @@ func NewSketch(keys int) *Sketch {
 	return &Sketch{words: make([]atomic.Uint64, n), mask: uint64(n - 1), reset: int64(n) * 16 * 10 / 4}
 }
 
+// Bytes returns the memory the sketch's counters take.
+func (s *Sketch) Bytes() int64 { return int64(len(s.words)) * 8 }
+
 // Keys returns the number of keys the sketch was sized for.
 func (s *Sketch) Keys() int { return len(s.words) * 4 }
 

@@ -89,7 +89,7 @@ func (s *Server) memoryOK(cmd *Command) bool {
 	if maxmem == 0 {
 		return true
 	}
-	base := s.info.baseMemory
+	base := s.info.baseMemory + s.store.EvictionMemory()
 	if base+s.store.UsedMemory() <= maxmem {
 		return true
 	}

@@ -82,6 +82,7 @@ func TestMaxmemoryEvicts(t *testing.T) {
 			}
 			c.MustDo(t, "CONFIG", "SET", "maxmemory-policy", policy)
 			limit(20_000)
+			limit(20_000) // again once the TinyLFU sketch is sized for the limit
 			for i := range 1000 {
 				if r := c.MustDo(t, "SET", fmt.Sprintf("k%d", i), strings.Repeat("x", 100), "EX", "1000"); r != "+OK\r\n" {
 					t.Fatalf("SET %d: %q", i, r)
@@ -212,5 +213,24 @@ func TestGoMemoryLimit(t *testing.T) {
 	c.MustDo(t, "CONFIG", "SET", "maxmemory", "0")
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Fatalf("limit %d after maxmemory 0, want %d", got, before)
+	}
+}
+
+// TestSketchMemory: the TinyLFU sketch counts in used_memory while that
+// policy is in force.
+func TestSketchMemory(t *testing.T) {
+	srv := startServer(t)
+	c := dial(t, srv)
+	before := usedMemory(t, c)
+	c.MustDo(t, "CONFIG", "SET", "maxmemory-policy", "allkeys-tinylfu")
+	c.MustDo(t, "CONFIG", "SET", "maxmemory", "64mb")
+	t.Cleanup(func() { srv.cfg.Set("maxmemory", "0"); srv.applyMaxmemory() })
+	sk := srv.Store().EvictionMemory()
+	if sk == 0 || usedMemory(t, c) != before+sk {
+		t.Fatalf("used_memory %d, before %d, sketch %d", usedMemory(t, c), before, sk)
+	}
+	c.MustDo(t, "CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+	if srv.Store().EvictionMemory() != 0 || usedMemory(t, c) != before {
+		t.Fatalf("after leaving tinylfu: used_memory %d, want %d", usedMemory(t, c), before)
 	}
 }

@@ -129,6 +129,15 @@ func (st *Store) SetEviction(p eviction.Policy, params eviction.Params, limit in
 	st.ev.mu.Unlock()
 }
 
+// EvictionMemory returns the bytes the eviction policy itself holds (the
+// TinyLFU sketch), part of used_memory.
+func (st *Store) EvictionMemory() int64 {
+	if sk := st.access.Load().sketch; sk != nil {
+		return sk.Bytes()
+	}
+	return 0
+}
+
 // Policy returns the maxmemory policy in force.
 func (st *Store) Policy() eviction.Policy { return eviction.Policy(st.ev.policy.Load()) }
 
