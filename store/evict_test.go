@@ -281,3 +281,24 @@ func TestEvictConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestEvictNoAlloc: an eviction that runs before a write allocates
+// nothing (it sits on the command path of every write past maxmemory).
+func TestEvictNoAlloc(t *testing.T) {
+	for _, p := range []eviction.Policy{eviction.AllKeysLRU, eviction.AllKeysLFU, eviction.AllKeysTinyLFU, eviction.VolatileTTL, eviction.AllKeysRandom} {
+		st, _ := evictStore(t, p)
+		setKeys(st, 0, "k", 3000, 60_000)
+		tx := NewTx(st)
+		allocs := testing.AllocsPerRun(500, func() {
+			st.Evict(st.UsedMemory() - 1) // one key
+			k := []byte("k0")
+			tx.LockKey(st.DB(0), k, true)
+			tx.SetString(k, []byte("value"), 0)
+			tx.Unlock()
+		})
+		// The SetString of a new key allocates its entry (once per run).
+		if allocs > 1 {
+			t.Errorf("%v: %.1f allocations per eviction", p, allocs)
+		}
+	}
+}
