@@ -236,10 +236,14 @@ func (c *Client) execute(args [][]byte) {
 		c.reject(cmd, errSubscribedContext(cmd.FullName()))
 		return
 	}
-	if c.multi != nil && c.queue(cmd, args) { // cmd_multi.go
+	if r := c.srv.scripts.running.Load(); r != nil && cmd.Flags&FlagAllowBusy == 0 && !c.waitScript(r, cmd) {
 		return
 	}
-	if r := c.srv.scripts.running.Load(); r != nil && cmd.Flags&FlagAllowBusy == 0 && !c.waitScript(r, cmd) {
+	if !c.srv.memoryOK(c.deniedOnOOM(cmd)) {
+		c.reject(cmd, errOOM) // inside MULTI: EXEC will abort, as in Redis
+		return
+	}
+	if c.multi != nil && c.queue(cmd, args) { // cmd_multi.go
 		return
 	}
 	c.call(cmd, args)

@@ -38,6 +38,16 @@ type queuedCmd struct {
 	args [][]byte
 }
 
+// denyOOM reports whether a queued command is refused when out of memory.
+func (m *multiState) denyOOM() bool {
+	for _, q := range m.cmds {
+		if q.cmd.Flags&FlagDenyOOM != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // queue queues cmd inside MULTI and answers QUEUED, or rejects it; it
 // reports false for the commands that run at once even inside MULTI.
 func (c *Client) queue(cmd *Command, args [][]byte) bool {
