@@ -18,6 +18,7 @@ func cmdFcall(c *Client, args [][]byte) { fcallGeneric(c, args, false) }
 func cmdFcallRo(c *Client, args [][]byte) { fcallGeneric(c, args, true) }
 
 func fcallGeneric(c *Client, args [][]byte, ro bool) {
+	c.feedSelf(args) // before the function's commands, as in Redis (monitor.go)
 	e := &c.srv.scripts
 	e.init(c.srv)
 	f := e.lookupFunction(args[1])

@@ -51,6 +51,7 @@ func cmdEvalRo(c *Client, args [][]byte) { evalGeneric(c, args, false, true) }
 func cmdEvalshaRo(c *Client, args [][]byte) { evalGeneric(c, args, true, true) }
 
 func evalGeneric(c *Client, args [][]byte, bySHA, ro bool) {
+	c.feedSelf(args) // before the script's commands, as in Redis (monitor.go)
 	numkeys, ok := c.parseNumkeys(args)
 	if !ok {
 		return
