@@ -198,6 +198,11 @@ func (tx *Tx) Unlock() {
 	if tx.write && tx.beforeUnlock != nil {
 		tx.beforeUnlock(tx)
 	}
+	if tx.write {
+		for _, ref := range tx.refs {
+			ref.db.expireDueLocked(&ref.db.shards[ref.idx], tx.now)
+		}
+	}
 	for i := len(tx.refs) - 1; i >= 0; i-- {
 		s := &tx.refs[i].db.shards[tx.refs[i].idx]
 		if tx.write {
