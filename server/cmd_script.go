@@ -75,8 +75,11 @@ func evalGeneric(c *Client, args [][]byte, bySHA, ro bool) {
 		c.WriteError(errScriptWriteFlagRO)
 		return
 	}
+	if c.scriptOOMDenied(s.flags) {
+		return
+	}
 	vm := e.evalVM
-	run := &scriptRun{name: s.sha, eval: true, flags: s.flags,
+	run := &scriptRun{name: s.sha, eval: true, flags: s.flags, oom: c.oomAtStart,
 		readOnly: ro || s.flags&sfNoWrites != 0}
 	keys, argv := args[3:3+numkeys], args[3+numkeys:]
 	e.runLua(c, vm, run, s.mayselect, func(L *lua.LState) int {

@@ -82,26 +82,26 @@ func (s *Server) applyMaxmemory() {
 	}
 }
 
-// memoryOK enforces maxmemory before cmd runs: it evicts if used memory
-// is over the limit, and reports false when cmd must be refused with OOM.
-func (s *Server) memoryOK(deny bool) bool {
+// outOfMemory evicts if used memory is over maxmemory, and reports
+// whether it stays over (Redis's out_of_memory in processCommand).
+func (s *Server) outOfMemory() bool {
 	maxmem := s.evict.maxmemory.Load()
 	if maxmem == 0 {
-		return true
+		return false
 	}
 	base := s.info.baseMemory + s.store.EvictionMemory()
 	if base+s.store.UsedMemory() <= maxmem {
-		return true
+		return false
 	}
-	st := s.store.Evict(maxmem - base)
-	return st != store.EvictFail || !deny
+	return s.store.Evict(maxmem-base) == store.EvictFail
 }
 
 // deniedOnOOM reports whether cmd is refused when memory stays over
 // maxmemory after evicting, as Redis's processCommand decides: denyoom
 // commands; inside MULTI every command but EXEC, DISCARD, QUIT and RESET
 // (the transaction then aborts); EXEC when a queued command is denyoom.
-func (c *Client) deniedOnOOM(cmd *Command) bool {
+// EVAL* and FCALL* are denyoom by their script's flags (lua_oom.go).
+func (c *Client) deniedOnOOM(cmd *Command, args [][]byte) bool {
 	if c.multi != nil {
 		switch cmd.Name {
 		case "exec":
@@ -111,5 +111,5 @@ func (c *Client) deniedOnOOM(cmd *Command) bool {
 		}
 		return true
 	}
-	return cmd.Flags&FlagDenyOOM != 0
+	return cmd.Flags&FlagDenyOOM != 0 || c.scriptCmdDenyOOM(cmd, args)
 }
