@@ -156,7 +156,7 @@ func (s *shard) replaceLocked(old, nw *Entry) {
 	s.tab.replace(old, nw)
 	if old.heapIdx >= 0 {
 		nw.heapIdx = old.heapIdx
-		s.exp[nw.heapIdx] = nw
+		s.exp[nw.heapIdx].e = nw
 		old.heapIdx = -1
 	}
 	s.addUsed(nw.size() - before)

@@ -389,7 +389,7 @@ func (st *Store) sampleShard(sh *shard, volatile bool, n int, rng *rand.Rand, fn
 	if volatile {
 		k := min(n, len(sh.exp))
 		for i := 0; i < k; i++ {
-			fn(sh.exp[rng.IntN(len(sh.exp))])
+			fn(sh.exp[rng.IntN(len(sh.exp))].e)
 		}
 		return k
 	}
@@ -444,7 +444,7 @@ func (st *Store) evictRandom(volatile bool) bool {
 			var e *Entry
 			if volatile {
 				if len(sh.exp) > 0 {
-					e = sh.exp[rng.IntN(len(sh.exp))]
+					e = sh.exp[rng.IntN(len(sh.exp))].e
 				}
 			} else {
 				e = sh.tab.random(rng)

@@ -61,53 +61,72 @@ const (
 	expireYieldEvery = time.Millisecond
 )
 
-// expHeap is a min-heap of entries by expireAt; entries know their index.
-type expHeap []*Entry
+// expHeap is a 4-ary min-heap of entries by expireAt; entries know their
+// index. Each item carries its entry's expiry beside the pointer, so
+// sifting compares contiguous memory instead of chasing each entry (the
+// heap's pointer chasing was a sixth of the server's CPU under a stream of
+// TTL writes), and a node's four children share a cache line.
+type expHeap []expItem
 
-func (h expHeap) less(i, j int) bool { return h[i].expireAt < h[j].expireAt }
+// expItem is one heap slot: the entry and a copy of its expireAt.
+type expItem struct {
+	at int64
+	e  *Entry
+}
+
+const expArity = 4
 
 func (h expHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].heapIdx = int32(i)
-	h[j].heapIdx = int32(j)
+	h[i].e.heapIdx = int32(i)
+	h[j].e.heapIdx = int32(j)
 }
 
 func (h expHeap) up(j int) {
+	it := h[j]
 	for j > 0 {
-		i := (j - 1) / 2
-		if !h.less(j, i) {
+		i := (j - 1) / expArity
+		if it.at >= h[i].at {
 			break
 		}
-		h.swap(i, j)
+		h[j] = h[i]
+		h[j].e.heapIdx = int32(j)
 		j = i
 	}
+	h[j] = it
+	it.e.heapIdx = int32(j)
 }
 
 func (h expHeap) down(i int) bool {
 	i0 := i
 	n := len(h)
+	it := h[i]
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := expArity*i + 1
+		if c >= n {
 			break
 		}
-		j := l
-		if r := l + 1; r < n && h.less(r, l) {
-			j = r
+		m := c
+		for k := c + 1; k < c+expArity && k < n; k++ {
+			if h[k].at < h[m].at {
+				m = k
+			}
 		}
-		if !h.less(j, i) {
+		if h[m].at >= it.at {
 			break
 		}
-		h.swap(i, j)
-		i = j
+		h[i] = h[m]
+		h[i].e.heapIdx = int32(i)
+		i = m
 	}
+	h[i] = it
+	it.e.heapIdx = int32(i)
 	return i > i0
 }
 
 // push adds e (heapIdx must be -1).
 func (h *expHeap) push(e *Entry) {
-	e.heapIdx = int32(len(*h))
-	*h = append(*h, e)
+	*h = append(*h, expItem{e.expireAt, e})
 	h.up(len(*h) - 1)
 }
 
@@ -118,7 +137,7 @@ func (h *expHeap) remove(e *Entry) {
 	if i != n {
 		h.swap(i, n)
 	}
-	(*h)[n] = nil
+	(*h)[n] = expItem{}
 	*h = (*h)[:n]
 	e.heapIdx = -1
 	if i != n {
@@ -135,7 +154,7 @@ func (h *expHeap) remove(e *Entry) {
 // has only later nodes below it, so the walk visits the due nodes and
 // their children: O(1) when nothing is due.
 func (h expHeap) countDue(now int64, limit int) int {
-	var stack [64]int
+	var stack [128]int
 	todo := stack[:0]
 	if len(h) > 0 {
 		todo = append(todo, 0)
@@ -144,11 +163,11 @@ func (h expHeap) countDue(now int64, limit int) int {
 	for len(todo) > 0 && n < limit {
 		i := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
-		if h[i].expireAt > now {
+		if h[i].at > now {
 			continue
 		}
 		n++
-		for c := 2*i + 1; c <= 2*i+2 && c < len(h); c++ {
+		for c := expArity*i + 1; c <= expArity*i+expArity && c < len(h); c++ {
 			todo = append(todo, c)
 		}
 	}
@@ -158,6 +177,7 @@ func (h expHeap) countDue(now int64, limit int) int {
 // fix restores order after e.expireAt changed.
 func (h expHeap) fix(e *Entry) {
 	i := int(e.heapIdx)
+	h[i].at = e.expireAt
 	if !h.down(i) {
 		h.up(i)
 	}
@@ -187,7 +207,7 @@ func (s *shard) setExpireLocked(e *Entry, at int64) {
 func (s *shard) noteNextLocked() {
 	var v int64
 	if len(s.exp) > 0 {
-		v = s.exp[0].expireAt
+		v = s.exp[0].at
 	}
 	if s.next.Load() != v {
 		s.next.Store(v)
@@ -266,8 +286,8 @@ func (st *Store) expireShardBatch(db *DB, sh *shard, now int64) int {
 	sh.lockOne()
 	defer sh.unlockOne()
 	k := 0
-	for k < activeExpireBatch && len(sh.exp) > 0 && sh.exp[0].expireAt <= now {
-		e := sh.exp[0]
+	for k < activeExpireBatch && len(sh.exp) > 0 && sh.exp[0].at <= now {
+		e := sh.exp[0].e
 		db.expireEntryLocked(sh, e)
 		k++
 	}
@@ -289,8 +309,8 @@ func (db *DB) expireDueLocked(sh *shard, now int64) {
 	if n := sh.next.Load(); n == 0 || n > now {
 		return
 	}
-	for k := 0; k < inlineExpireMax && len(sh.exp) > 0 && sh.exp[0].expireAt <= now; k++ {
-		db.expireEntryLocked(sh, sh.exp[0])
+	for k := 0; k < inlineExpireMax && len(sh.exp) > 0 && sh.exp[0].at <= now; k++ {
+		db.expireEntryLocked(sh, sh.exp[0].e)
 	}
 }
 

@@ -183,8 +183,8 @@ func TestCountDue(t *testing.T) {
 	}
 	for _, now := range []int64{-1, 0, 1, 50, 3000, 10006, 20000} {
 		want := 0
-		for _, e := range h {
-			if e.expireAt <= now {
+		for _, it := range h {
+			if it.e.expireAt <= now {
 				want++
 			}
 		}

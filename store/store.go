@@ -361,7 +361,7 @@ func (db *DB) avgTTL(now int64, lock bool) int64 {
 		s := &db.shards[i]
 		s.rlock(lock)
 		for j := 0; j < len(s.exp) && j < 16; j++ {
-			if d := s.exp[j].expireAt - now; d > 0 {
+			if d := s.exp[j].at - now; d > 0 {
 				sum += d
 				n++
 			}

@@ -136,11 +136,15 @@ func TestExpHeap(t *testing.T) {
 				}
 			}
 		}
-		for k, e := range h {
+		for k, it := range h {
+			e := it.e
 			if int(e.heapIdx) != k {
 				t.Fatalf("heapIdx %d at %d", e.heapIdx, k)
 			}
-			if k > 0 && h[(k-1)/2].expireAt > e.expireAt {
+			if it.at != e.expireAt {
+				t.Fatalf("slot %d holds expiry %d, entry %d", k, it.at, e.expireAt)
+			}
+			if k > 0 && h[(k-1)/expArity].at > it.at {
 				t.Fatalf("heap order broken at %d", k)
 			}
 		}
