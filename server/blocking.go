@@ -228,11 +228,13 @@ func (b *blocking) head(db int, key []byte, skip int) *Waiter {
 
 // readyKey is a key signalled by the running command (a copy). skip is,
 // for a deferred key, how many waiters at the head of its queue declined
-// it already.
+// it already. gone says a stream was removed from the key (blocking_gone.go):
+// its waiters are tried even if the key is now missing.
 type readyKey struct {
 	db   *store.DB
 	key  []byte
 	skip int
+	gone bool
 }
 
 // signalReady records that key in db may now serve blocked clients. Call it
@@ -272,8 +274,9 @@ func (c *Client) beforeUnlock(tx *store.Tx) {
 }
 
 // serveKey serves rk's waiters in FIFO order, after the first skip ones,
-// while the key has a value. A waiter whose attempt declines (the key
-// holds a type it does not wait for) is passed over. With tryLock, shards
+// while the key has a value (or, for a key whose stream was removed, to
+// the end of the queue). A waiter whose attempt declines (the key holds a
+// type it does not wait for) is passed over. With tryLock, shards
 // the Tx lacks are try-locked. done is false when the next waiter needs a
 // shard the Tx does not (or could not) hold: skip then says where the rest
 // of the queue starts, for serveDeferred.
@@ -290,7 +293,7 @@ func (c *Client) serveKey(tx *store.Tx, rk readyKey, skip int, tryLock bool) (in
 		} else if !tx.Holds(rk.db, rk.key) || !lockFor(tx, rk, w) {
 			return skip, false
 		}
-		if tx.LookupIn(rk.db, rk.key) == nil {
+		if tx.LookupIn(rk.db, rk.key) == nil && !rk.gone {
 			return skip, true // nothing left for anyone
 		}
 		served, claimed := c.serveWaiter(tx, w, rk.key)
@@ -588,20 +591,12 @@ func BlockTimeout(c *Client, arg []byte) (time.Duration, bool) {
 }
 
 // signalSwapped signals every waited-for key of databases a and b after
-// SWAPDB exchanged their contents (Redis's scanDatabaseForReadyKeys): the
-// waiters stay on their database index, whose data changed under them.
+// SWAPDB exchanged their contents (Redis's scanDatabaseForReadyKeys and
+// scanDatabaseForDeletedStreams): the waiters stay on their database
+// index, whose data changed under them, so each key counts as replaced.
 // The caller holds every shard of both, so all are served before it
 // unlocks.
-func (c *Client) signalSwapped(a, b *store.DB) {
-	if c.srv.blocking.count.Load() == 0 {
-		return
-	}
-	for _, db := range []*store.DB{a, b} {
-		for _, k := range c.srv.blocking.keysOf(db.Index()) {
-			c.signalReady(db, k)
-		}
-	}
-}
+func (c *Client) signalSwapped(a, b *store.DB) { c.signalAllGone(a, b) }
 
 // keysOf returns the keys waited on in database db, sorted (so serving
 // after SWAPDB is deterministic).

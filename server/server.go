@@ -51,6 +51,7 @@ type Server struct {
 
 	stats     serverStats
 	blocking  blocking
+	goneKeys  goneQueue                   // streams active expiry removed under waiters (blocking_gone.go)
 	pubsub    pubsub                      // channels and patterns (pubsub.go)
 	watches   watchRegistry               // WATCHed keys (watch.go)
 	notify    notifier                    // keyspace notifications (notify.go)
@@ -114,6 +115,7 @@ func New(cfg *Config, log *slog.Logger, level *slog.LevelVar) (*Server, error) {
 	s.applyEncodingLimits()
 	s.applyOpsConfig()
 	s.notify.srv = s
+	st.SetStreamExpiredHook(s.streamExpired)
 	s.applyOutputLimits(cfg.Get("client-output-buffer-limit"))
 	s.notify.configure(cfg.Get("notify-keyspace-events"))
 	s.setLogLevel(cfg.Get("loglevel"))

@@ -257,6 +257,11 @@ func (st *Store) expireShardBatch(db *DB, sh *shard, now int64) int {
 	for k < activeExpireBatch && len(sh.exp) > 0 && sh.exp[0].expireAt <= now {
 		e := sh.exp[0]
 		db.expireEntryLocked(sh, e)
+		if e.kind == KindStream {
+			if fn := st.streamExpired.Load(); fn != nil {
+				(*fn)(db, e.Key())
+			}
+		}
 		k++
 	}
 	return k

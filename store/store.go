@@ -46,6 +46,8 @@ type Store struct {
 	seed    maphash.Seed
 	clock   atomic.Pointer[func() int64]
 	keyMiss atomic.Pointer[func(db int, key []byte)] // notify.go
+	// streamExpired is told of streams active expiry removes (gone.go).
+	streamExpired atomic.Pointer[func(db *DB, key []byte)]
 
 	// The expiry loop's next planned wake-up (store ms) and its wake-up
 	// call for TTLs due sooner (expire.go).
