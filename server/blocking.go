@@ -55,7 +55,14 @@ import (
 // A waiter is claimed by exactly one party through a CAS on its state: the
 // client serving it, its own timeout, CLIENT UNBLOCK, or its connection
 // closing or being killed. The party that wins writes the reply (if any),
-// interrupts the blocked goroutine's wait and closes done.
+// interrupts the blocked goroutine's wait and closes done. A server that
+// claims a waiter only to try its attempt gives the claim back when the
+// attempt declines; a timeout or disconnection that falls meanwhile waits
+// for the claim to be finished or given back (awaitClaim), then claims it.
+//
+// A stream deleted or replaced under XREADGROUP clients answers them
+// (blocking_gone.go): its key is signalled with gone set, and its waiters
+// are tried even if the key is now missing.
 //
 // While blocked, the goroutine waits for its socket to become readable
 // (without a buffer: see waitConn) under a read deadline that is the
@@ -478,33 +485,60 @@ func (c *Client) waitBlocked(w *Waiter, deadline time.Time) {
 			c.abandon(w)
 			return
 		case connDeadline:
-			if w.state.Load() != waitWaiting {
-				<-w.done // a claimer is finishing
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				c.timeOut(w)
 				return
 			}
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
-				if w.state.CompareAndSwap(waitWaiting, waitClaimed) {
-					c.srv.blocking.remove(w)
-					w.OnTimeout(c)
-					w.state.Store(waitDone)
-					close(w.done)
-				}
-				<-w.done
-				return
+			if w.state.Load() != waitWaiting && awaitClaim(w) {
+				return // a claimer finished w
 			}
 		}
 	}
 }
 
+// timeOut ends w with its timeout reply, unless another party finishes
+// it first. A party may hold w's claim only to try an attempt that
+// declines and gives it back: the timeout must then still win.
+func (c *Client) timeOut(w *Waiter) {
+	for !w.state.CompareAndSwap(waitWaiting, waitClaimed) {
+		if awaitClaim(w) {
+			return
+		}
+	}
+	c.srv.blocking.remove(w)
+	w.OnTimeout(c)
+	w.state.Store(waitDone)
+	close(w.done)
+}
+
+// awaitClaim waits while another party holds w's claim: true once w is
+// done, false if the claim was given back (an attempt declined).
+func awaitClaim(w *Waiter) bool {
+	for w.state.Load() == waitClaimed {
+		select {
+		case <-w.done:
+			return true
+		case <-time.After(50 * time.Microsecond):
+		}
+	}
+	if w.state.Load() == waitDone {
+		<-w.done
+		return true
+	}
+	return false
+}
+
 // abandon unregisters w for a client that is going away (no reply), or
 // waits for the claimer that got it first.
 func (c *Client) abandon(w *Waiter) {
-	if w.state.CompareAndSwap(waitWaiting, waitClaimed) {
-		c.srv.blocking.remove(w)
-		w.state.Store(waitDone)
-		close(w.done)
+	for !w.state.CompareAndSwap(waitWaiting, waitClaimed) {
+		if awaitClaim(w) {
+			return
+		}
 	}
-	<-w.done
+	c.srv.blocking.remove(w)
+	w.state.Store(waitDone)
+	close(w.done)
 }
 
 // connEvent is what ended a blocked client's wait on its connection.

@@ -176,3 +176,41 @@ func TestStreamGoneExpiry(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamGoneTimeoutRace: a client whose timeout falls while a gone
+// signal has claimed it (to try its attempt, which declines: BLPOP on
+// missing keys) still times out, however the two interleave.
+func TestStreamGoneTimeoutRace(t *testing.T) {
+	srv := startServer(t)
+	admin := dial(t, srv)
+	c := dial(t, srv)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	flusher := dial(t, srv)
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := flusher.Do("FLUSHDB"); err != nil {
+				return
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	// Waiting on many keys, the client is claimed once per key by each
+	// FLUSHDB: the timeout often falls inside a claim.
+	blpop := []string{"BLPOP"}
+	for i := range 200 {
+		blpop = append(blpop, "l"+itoa(int64(i)))
+	}
+	blpop = append(blpop, "0.002")
+	for range 100 {
+		send(t, c, blpop...)
+		expectReply(t, c, "*-1\r\n")
+	}
+	waitIdle(t, admin)
+}
