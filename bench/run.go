@@ -46,6 +46,8 @@ type Options struct {
 	ValueMin    int
 	ValueMax    int
 	TTL         time.Duration
+	TTLMax      time.Duration // > TTL: TTLs uniform in [TTL, TTLMax]
+	TTLPercent  int           // share of writes with a TTL (0: all)
 	Seed        uint64
 	Rate        float64 // total requests per second (0: closed loop)
 	RatioSet    uint64
@@ -239,6 +241,8 @@ func newRunner(ctx context.Context, o *Options, targets []*Target, out, log io.W
 		valueMin:   o.ValueMin,
 		valueMax:   o.ValueMax,
 		ttlMillis:  uint64(o.TTL.Milliseconds()),
+		ttlMaxMs:   uint64(o.TTLMax.Milliseconds()),
+		ttlPercent: uint64(o.TTLPercent),
 		ratioSet:   o.RatioSet,
 		ratioGet:   o.RatioGet,
 		msetKeys:   o.MsetKeys,

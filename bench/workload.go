@@ -168,6 +168,8 @@ type genParams struct {
 	valueMin   int
 	valueMax   int
 	ttlMillis  uint64
+	ttlMaxMs   uint64 // > ttlMillis: TTLs uniform in [ttlMillis, ttlMaxMs]
+	ttlPercent uint64 // share of writes with a TTL, percent (0: all)
 	ratioSet   uint64 // mixed: SETs per ratioSet+ratioGet requests
 	ratioGet   uint64
 	msetKeys   int
@@ -226,18 +228,31 @@ func (g *gen) value() []byte {
 
 // appendSet appends SET prefix<k> value [PX ttl].
 func (g *gen) appendSet(b []byte, prefix string, k uint64) []byte {
-	if g.p.ttlMillis > 0 {
+	ttl := g.ttl()
+	if ttl > 0 {
 		b = append(b, "*5\r\n$3\r\nSET\r\n"...)
 	} else {
 		b = append(b, "*3\r\n$3\r\nSET\r\n"...)
 	}
 	b = appendBulkKey(b, prefix, k)
 	b = appendBulk(b, g.value())
-	if g.p.ttlMillis > 0 {
+	if ttl > 0 {
 		b = append(b, "$2\r\nPX\r\n"...)
-		b = appendBulkUint(b, g.p.ttlMillis)
+		b = appendBulkUint(b, ttl)
 	}
 	return b
+}
+
+// ttl returns the TTL in ms of the next write, 0 for none.
+func (g *gen) ttl() uint64 {
+	p := g.p
+	if p.ttlMillis == 0 || (p.ttlPercent > 0 && g.r.uint64n(100) >= p.ttlPercent) {
+		return 0
+	}
+	if p.ttlMaxMs > p.ttlMillis {
+		return p.ttlMillis + g.r.uint64n(p.ttlMaxMs-p.ttlMillis+1)
+	}
+	return p.ttlMillis
 }
 
 // next appends the connection's next command to b and describes it in s

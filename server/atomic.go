@@ -134,7 +134,8 @@ func (c *Client) runHeld(cmd *Command, args [][]byte) {
 // RESP3 when resp3 is set, never blocks, and writes replies to its own out
 // buffer, which the caller reads and resets. SELECT on the child changes
 // only the child's database. It has no connection: commands that need one
-// (flagged noscript) must not be run on it.
+// (flagged noscript) must not be run on it. MONITOR names it "lua"
+// (monitor.go).
 func (c *Client) heldChild(resp3 bool) *Client {
 	ch := &Client{
 		srv:     c.srv,

@@ -55,6 +55,9 @@ type Client struct {
 	noBlock bool
 	parent  *Client
 	dbsOne  scriptDBs // holdForRun's database list (lua_hold.go)
+	// oomAtStart: memory was over maxmemory when the current command
+	// started (Redis's pre_command_oom_state; scripts read it, lua_oom.go).
+	oomAtStart bool
 
 	batchStart time.Time     // when the current batch of commands began
 	mark       time.Duration // end of the last command since batchStart; <0: none
@@ -237,10 +240,15 @@ func (c *Client) execute(args [][]byte) {
 		c.reject(cmd, errSubscribedContext(cmd.FullName()))
 		return
 	}
-	if c.multi != nil && c.queue(cmd, args) { // cmd_multi.go
+	if r := c.srv.scripts.running.Load(); r != nil && cmd.Flags&FlagAllowBusy == 0 && !c.waitScript(r, cmd) {
 		return
 	}
-	if r := c.srv.scripts.running.Load(); r != nil && cmd.Flags&FlagAllowBusy == 0 && !c.waitScript(r, cmd) {
+	c.oomAtStart = c.srv.outOfMemory()
+	if c.oomAtStart && c.deniedOnOOM(cmd, args) {
+		c.reject(cmd, errOOM) // inside MULTI: EXEC will abort, as in Redis
+		return
+	}
+	if c.multi != nil && c.queue(cmd, args) { // cmd_multi.go
 		return
 	}
 	c.call(cmd, args)

@@ -18,6 +18,7 @@ func cmdFcall(c *Client, args [][]byte) { fcallGeneric(c, args, false) }
 func cmdFcallRo(c *Client, args [][]byte) { fcallGeneric(c, args, true) }
 
 func fcallGeneric(c *Client, args [][]byte, ro bool) {
+	c.feedSelf(args) // before the function's commands, as in Redis (monitor.go)
 	e := &c.srv.scripts
 	e.init(c.srv)
 	f := e.lookupFunction(args[1])
@@ -37,8 +38,12 @@ func fcallGeneric(c *Client, args [][]byte, ro bool) {
 		c.WriteError(errScriptWriteFlagRO)
 		return
 	}
+	if c.scriptOOMDenied(f.flags | sfShebang) {
+		return
+	}
 	vm := e.fnVM
-	run := &scriptRun{name: f.name, flags: f.flags | sfShebang, readOnly: ro || f.flags&sfNoWrites != 0, args: args}
+	run := &scriptRun{name: f.name, flags: f.flags | sfShebang, oom: c.oomAtStart,
+		readOnly: ro || f.flags&sfNoWrites != 0, args: args}
 	keys, argv := args[3:3+numkeys], args[3+numkeys:]
 	e.runLua(c, vm, run, f.lib.mayselect, func(L *lua.LState) int {
 		L.Push(f.fn)

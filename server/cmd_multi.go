@@ -29,13 +29,29 @@ import "github.com/embercache/ember/store"
 type multiState struct {
 	cmds    []queuedCmd
 	aborted bool // a command was rejected: EXEC answers EXECABORT
-	mem     int64
+	// scriptDeny: a queued EVAL*/FCALL* was denyoom by its script's flags
+	// when queued (Redis accumulates the flags at queue time).
+	scriptDeny bool
+	mem        int64
 }
 
 // queuedCmd is one queued command with its own copy of the arguments.
 type queuedCmd struct {
 	cmd  *Command
 	args [][]byte
+}
+
+// denyOOM reports whether a queued command is refused when out of memory.
+func (m *multiState) denyOOM() bool {
+	if m.scriptDeny {
+		return true
+	}
+	for _, q := range m.cmds {
+		if q.cmd.Flags&FlagDenyOOM != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // queue queues cmd inside MULTI and answers QUEUED, or rejects it; it
@@ -55,6 +71,9 @@ func (c *Client) queue(cmd *Command, args [][]byte) bool {
 		n += len(a)
 	}
 	m := c.multi
+	if c.scriptCmdDenyOOM(cmd, args) {
+		m.scriptDeny = true
+	}
 	m.cmds = append(m.cmds, queuedCmd{cmd: cmd, args: cp})
 	m.mem += int64(n) + int64(len(args))*24 + 48
 	c.multiN.Store(int64(len(m.cmds)))

@@ -299,10 +299,11 @@ func TestLatencyEvents(t *testing.T) {
 }
 
 // readMonitor reads n MONITOR lines from c with the timestamp and the
-// client port masked.
+// client address masked: "[db] ...", or "[db lua] ..." for a command a
+// script ran.
 func readMonitor(t *testing.T, c *resptest.Conn, n int) []string {
 	t.Helper()
-	stamp := regexp.MustCompile(`^\+(\d+)\.(\d{6}) \[(\d+) 127\.0\.0\.1:\d+\] `)
+	stamp := regexp.MustCompile(`^\+(\d+)\.(\d{6}) \[(\d+)(?: 127\.0\.0\.1:\d+|( lua))\] `)
 	var out []string
 	for range n {
 		r, err := c.ReadTimeout(5 * time.Second)
@@ -316,7 +317,7 @@ func readMonitor(t *testing.T, c *resptest.Conn, n int) []string {
 		if sec, _ := strconv.ParseInt(m[1], 10, 64); sec < time.Now().Unix()-5 || sec > time.Now().Unix()+5 {
 			t.Fatalf("MONITOR time %q", r)
 		}
-		out = append(out, "["+m[3]+"] "+strings.TrimPrefix(r, m[0]))
+		out = append(out, "["+m[3]+m[4]+"] "+strings.TrimPrefix(r, m[0]))
 	}
 	return out
 }

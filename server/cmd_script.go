@@ -51,6 +51,7 @@ func cmdEvalRo(c *Client, args [][]byte) { evalGeneric(c, args, false, true) }
 func cmdEvalshaRo(c *Client, args [][]byte) { evalGeneric(c, args, true, true) }
 
 func evalGeneric(c *Client, args [][]byte, bySHA, ro bool) {
+	c.feedSelf(args) // before the script's commands, as in Redis (monitor.go)
 	numkeys, ok := c.parseNumkeys(args)
 	if !ok {
 		return
@@ -74,8 +75,11 @@ func evalGeneric(c *Client, args [][]byte, bySHA, ro bool) {
 		c.WriteError(errScriptWriteFlagRO)
 		return
 	}
+	if c.scriptOOMDenied(s.flags) {
+		return
+	}
 	vm := e.evalVM
-	run := &scriptRun{name: s.sha, eval: true, flags: s.flags,
+	run := &scriptRun{name: s.sha, eval: true, flags: s.flags, oom: c.oomAtStart,
 		readOnly: ro || s.flags&sfNoWrites != 0}
 	keys, argv := args[3:3+numkeys], args[3+numkeys:]
 	e.runLua(c, vm, run, s.mayselect, func(L *lua.LState) int {

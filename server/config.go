@@ -3,13 +3,14 @@ package server
 import (
 	"errors"
 	"fmt"
-	"github.com/embercache/ember/store"
 	"math"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/embercache/ember/store"
 )
 
 // Configuration.
@@ -81,6 +82,8 @@ func params() map[string]*param {
 				p.compat = false
 				p.apply = func(s *Server, v string) { s.notify.configure(v) }
 				p.show = showNotifyFlags
+			case "busy-reply-threshold":
+				p.compat = false // read by each script run (lua_run.go)
 			}
 			if set, ok := encodingParams[p.name]; ok {
 				p.compat = false
@@ -92,6 +95,10 @@ func params() map[string]*param {
 			if apply, ok := opsParams[p.name]; ok {
 				p.compat = false
 				p.apply = apply
+			}
+			if evictionParams[p.name] {
+				p.compat = false
+				p.apply = func(s *Server, v string) { s.applyMaxmemory() }
 			}
 		}
 		paramByName = make(map[string]*param)
@@ -138,7 +145,7 @@ func emberParams() []*param {
 		{name: "hll-sparse-max-bytes", kind: kindMem, def: "3000", min: 0, max: llongMax},
 		{name: "client-query-buffer-limit", kind: kindMem, def: "1073741824", min: 1024 * 1024, max: maxInt},
 		{name: "maxmemory", kind: kindMem, def: "0", min: 0, max: maxInt, apply: func(s *Server, v string) { s.applyMaxmemory() }},
-		{name: "maxmemory-policy", kind: kindEnum, def: "noeviction", enum: []string{"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}},
+		{name: "maxmemory-policy", kind: kindSpecial, def: "noeviction", norm: normMaxmemoryPolicy},
 		{name: "hz", kind: kindInt, def: "10", min: 0, max: intMax, norm: func(v string) (string, error) {
 			n, _ := strconv.ParseInt(v, 10, 64)
 			n = min(max(n, 1), 500)

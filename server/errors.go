@@ -348,6 +348,7 @@ const (
 	errNumkeysNegative   = "ERR Number of keys can't be negative"
 	errNoScript          = "NOSCRIPT No matching script. Please use EVAL."
 	errScriptWriteFlagRO = "ERR Can not execute a script with write flag using *_ro command."
+	errScriptOOMFlag     = "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
 	errScriptDebugArg    = "ERR Use SCRIPT DEBUG YES/SYNC/NO"
 	// errScriptDebugUnsupported is ember's own: it has no Lua debugger.
 	errScriptDebugUnsupported = "ERR SCRIPT DEBUG YES and SYNC are not supported: ember has no Lua debugger"

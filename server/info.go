@@ -107,7 +107,9 @@ type infoState struct {
 func (s *Server) startInfo() {
 	s.info.startOnce.Do(func() {
 		runtime.GC()
-		s.info.baseMemory = heapObjects()
+		// The eviction sketch is counted on its own (it comes and goes
+		// with the policy).
+		s.info.baseMemory = heapObjects() - s.store.EvictionMemory()
 		var id [20]byte
 		_, _ = rand.Read(id[:])
 		s.info.replID = hex.EncodeToString(id[:])
@@ -139,7 +141,9 @@ func (s *Server) sampleStats() {
 
 // usedMemory is used_memory: the startup heap plus the bytes accounted to
 // the keyspace.
-func (s *Server) usedMemory() int64 { return s.info.baseMemory + s.store.UsedMemory() }
+func (s *Server) usedMemory() int64 {
+	return s.info.baseMemory + s.store.UsedMemory() + s.store.EvictionMemory()
+}
 
 // notePeak records used_memory in used_memory_peak if it is a new peak.
 func (s *Server) notePeak() int64 {

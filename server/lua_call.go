@@ -81,10 +81,13 @@ func (vm *luaVM) redisCall(L *lua.LState, raise bool) int {
 	if cmd.Handler == nil {
 		return fail(errLuaUnknownCommand)
 	}
+	if cmd.Flags&FlagWrite != 0 && run.readOnly {
+		return fail(errLuaReadOnly)
+	}
+	if run.callDeniedOOM(cmd) {
+		return fail(errOOM)
+	}
 	if cmd.Flags&FlagWrite != 0 {
-		if run.readOnly {
-			return fail(errLuaReadOnly)
-		}
 		if !run.state.CompareAndSwap(runClean, runWrote) && run.state.Load() == runKilled {
 			L.RaiseError("%s", errScriptKilledCtx.Error())
 		}

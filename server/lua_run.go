@@ -87,6 +87,7 @@ type scriptRun struct {
 	eval     bool   // EVAL family (else FCALL)
 	readOnly bool   // EVAL_RO / FCALL_RO / no-writes
 	flags    scriptFlags
+	oom      bool // out of memory when the command started (lua_oom.go)
 	resp3    bool // redis.setresp(3)
 	state    atomic.Int32
 	kill     chan struct{} // closed by SCRIPT KILL

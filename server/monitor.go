@@ -24,6 +24,20 @@ import (
 // redacted) and pushes it to every monitor's queue. Admin commands and
 // commands flagged skip_monitor are not shown, as in Redis 7.
 //
+// Scripts: EVAL, EVALSHA, their _RO forms and FCALL/FCALL_RO are flagged
+// skip_monitor and show themselves when their handler starts (feedSelf),
+// whatever their outcome, as Redis's evalCommand and fcallCommand do, so
+// that the commands their script runs follow them. Those commands run on
+// the script's child client (atomic.go), which MONITOR names "lua":
+//
+//	+1339518083.107412 [0 127.0.0.1:60866] "eval" "redis.call('set','k','v')" "0"
+//	+1339518083.107431 [0 lua] "set" "k" "v"
+//
+// The database of a script's line is the caller's; that of a command the
+// script runs is the script's after the command (a SELECT inside a script
+// shows its new database). Inside MULTI, MULTI shows when sent, the queued
+// commands when EXEC runs them, then EXEC, as in Redis 7.
+//
 // With nobody monitoring, the command path pays one atomic load (n).
 // Feeding takes the set's mutex, then each monitor's queue lock (lock
 // order: monitorSet.mu before asyncOut.mu). A monitor that sees its own
@@ -55,7 +69,22 @@ func (m *monitorSet) remove(c *Client) {
 
 // feed sends the line for a call of cmd by c with args to every monitor.
 func (m *monitorSet) feed(c *Client, cmd *Command, args [][]byte) {
-	line := appendMonitorLine(nil, time.Now(), c.dbIndex.Load(), c.monitorAddr(), args, redacted(cmd, args))
+	m.feedLine(c, args, redacted(cmd, args))
+}
+
+// feedSelf is how a command flagged skip_monitor that Redis nevertheless
+// shows (the script commands) feeds its own line, at the start of its
+// handler. With nobody monitoring it costs one atomic load.
+func (c *Client) feedSelf(args [][]byte) {
+	if m := &c.srv.ops.monitors; m.n.Load() != 0 {
+		m.feedLine(c, args, nil)
+	}
+}
+
+// feedLine sends c's line for args, hiding the arguments hide reports, to
+// every monitor.
+func (m *monitorSet) feedLine(c *Client, args [][]byte, hide func(int) bool) {
+	line := appendMonitorLine(nil, time.Now(), c.dbIndex.Load(), c.monitorAddr(), args, hide)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, mc := range m.cs {
@@ -67,8 +96,12 @@ func (m *monitorSet) feed(c *Client, cmd *Command, args [][]byte) {
 	}
 }
 
-// monitorAddr is how MONITOR names the client: ip:port, or unix:path.
+// monitorAddr is how MONITOR names the client: ip:port, unix:path, or
+// lua for a script's child client.
 func (c *Client) monitorAddr() string {
+	if c.parent != nil {
+		return "lua"
+	}
 	if _, unix := c.conn.(*net.UnixConn); unix {
 		return "unix:" + c.srv.cfg.Get("unixsocket")
 	}

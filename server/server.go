@@ -60,6 +60,7 @@ type Server struct {
 	ops       opsState                    // slow log, latency, MONITOR (slowlog.go)
 	admin     adminHTTP                   // the admin HTTP listener (admin.go)
 	scripts   scriptEngine                // Lua scripts and functions (lua_run.go)
+	evict     evictState                  // maxmemory on the command path (eviction.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
@@ -114,6 +115,7 @@ func New(cfg *Config, log *slog.Logger, level *slog.LevelVar) (*Server, error) {
 	s.refreshConfig()
 	s.applyEncodingLimits()
 	s.applyOpsConfig()
+	s.applyMaxmemory()
 	s.notify.srv = s
 	st.SetStreamExpiredHook(s.streamExpired)
 	s.applyOutputLimits(cfg.Get("client-output-buffer-limit"))
@@ -147,10 +149,6 @@ func (s *Server) setLogLevel(v string) {
 		s.level.Set(slog.LevelError + 4)
 	}
 }
-
-// applyMaxmemory is called when maxmemory changes; eviction (issue 6) acts
-// on it.
-func (s *Server) applyMaxmemory() {}
 
 // Start binds the listeners named by bind/port (and unixsocket) and serves
 // clients in the background. With port 0 the kernel picks a free port;

@@ -79,21 +79,23 @@ func TestAccessRecording(t *testing.T) {
 	}
 }
 
-// TestIdleMsWrap checks the idle estimate across the 24-bit clock's wrap.
+// TestIdleMsWrap checks the idle estimate across the 32-bit clock's wrap.
 func TestIdleMsWrap(t *testing.T) {
+	tick := func(n int64) int64 { return n * 10 } // ms of n clock ticks
 	cases := []struct {
 		access uint32
-		nowSec int64
+		nowMs  int64
 		want   int64
 	}{
-		{100, 100, 0},
-		{100, 160, 60_000},
-		{LRUClockMax - 10, LRUClockMax + 1 + 5, 15_000},
-		{LRUClockMax, LRUClockMax + 1, 0},
+		{100, tick(100), 0},
+		{100, tick(160), 600},
+		{LRUClockMax - 10, tick(LRUClockMax + 1 + 5), 160},
+		{LRUClockMax, tick(LRUClockMax + 1), 10},
+		{LRUClockMax, tick(LRUClockMax), 0},
 	}
 	for _, c := range cases {
-		if got := IdleMs(c.access, c.nowSec*1000); got != c.want {
-			t.Errorf("IdleMs(%d, %ds) = %d, want %d", c.access, c.nowSec, got, c.want)
+		if got := IdleMs(c.access, c.nowMs); got != c.want {
+			t.Errorf("IdleMs(%d, %dms) = %d, want %d", c.access, c.nowMs, got, c.want)
 		}
 	}
 }

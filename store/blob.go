@@ -133,7 +133,7 @@ func (tx *Tx) setBlob(e *Entry, b []byte) *Entry {
 		copy(d, e.Key())
 		copy(d[e.klen:], b)
 		e.data = d
-		s.used.Add(e.size() - before)
+		s.addUsed(e.size() - before)
 		return e
 	}
 	nw := newBlobEntry(e.hash, e.Key(), len(b))
@@ -159,7 +159,7 @@ func (s *shard) replaceLocked(old, nw *Entry) {
 		s.exp[nw.heapIdx] = nw
 		old.heapIdx = -1
 	}
-	s.used.Add(nw.size() - before)
+	s.addUsed(nw.size() - before)
 }
 
 // maxScratch is the largest scratch buffer a Tx keeps for later commands:

@@ -29,10 +29,10 @@ import (
 // the whole store, at most ActiveExpireInterval and at least
 // minExpireGap, and at least three times the last cycle's duration (the
 // cycle stays under a quarter of a core, as Redis's slow cycle) unless that
-// cycle ran out of budget with keys still due: then the loop rests as long
-// as it worked (half a core, about what Redis's slow and fast cycles
-// together may take), and yields between batches so that clients sharing
-// its thread keep running. A write that sets
+// cycle ran out of budget with keys still due: then the loop rests a
+// quarter of the time it took (its wall-clock budget is mostly spent
+// waiting for a thread when clients keep every thread busy), and yields every millisecond of work so that clients
+// sharing its thread keep running. A write that sets
 // a TTL earlier than the loop's next wake-up wakes it. So keys are removed
 // (and their "expired" events published) within milliseconds of their
 // expiry time, where sampling lets Redis lag by seconds on a large
@@ -52,9 +52,13 @@ const (
 	minExpireGap = time.Millisecond
 	// expireDutyFactor: the loop sleeps at least this many times the
 	// last cycle's duration (a cycle uses at most 1/(1+factor) of a core);
-	// expireBacklogDutyFactor after a cycle that ran out of budget.
-	expireDutyFactor        = 3
-	expireBacklogDutyFactor = 1
+	// After a cycle that ran out of budget it rests a quarter of the
+	// time it took (expireBacklogRestDiv): the cycle's budget is wall
+	// time, and under load most of it is spent waiting for a thread.
+	expireDutyFactor     = 3
+	expireBacklogRestDiv = 4
+	// expireYieldEvery is how long a cycle works between yields.
+	expireYieldEvery = time.Millisecond
 )
 
 // expHeap is a min-heap of entries by expireAt; entries know their index.
@@ -207,6 +211,7 @@ func (st *Store) expiryScheduled(at int64) {
 // earliest expiry still pending (0: none).
 func (st *Store) expireCycle() (n int, timedOut bool, next int64) {
 	start := time.Now()
+	lastYield := start
 	now := st.Now()
 	for _, db := range st.dbs {
 		for i := range db.nexts {
@@ -224,10 +229,17 @@ func (st *Store) expireCycle() (n int, timedOut bool, next int64) {
 				if k < activeExpireBatch {
 					continue // re-read next: the shard may be done
 				}
-				if time.Since(start) > activeExpireBudget {
+				t := time.Now()
+				if t.Sub(start) > activeExpireBudget {
 					return n, true, now
 				}
-				runtime.Gosched()
+				// Yield now and then, not after every batch: under load a
+				// yield waits for every runnable client goroutine, and
+				// expiry would fall behind the writes.
+				if t.Sub(lastYield) > expireYieldEvery {
+					runtime.Gosched()
+					lastYield = time.Now()
+				}
 			}
 		}
 	}
@@ -243,7 +255,7 @@ func expireDelay(now, next int64, took time.Duration, timedOut bool) time.Durati
 		d = min(d, time.Duration(next-now)*time.Millisecond)
 	}
 	if timedOut {
-		return max(d, minExpireGap, expireBacklogDutyFactor*took)
+		return max(d, minExpireGap, took/expireBacklogRestDiv)
 	}
 	return max(d, minExpireGap, expireDutyFactor*took)
 }
@@ -265,6 +277,26 @@ func (st *Store) expireShardBatch(db *DB, sh *shard, now int64) int {
 		k++
 	}
 	return k
+}
+
+// inlineExpireMax bounds the expired entries a write command removes from
+// the shards it holds before unlocking them.
+const inlineExpireMax = 8
+
+// expireDueLocked removes up to inlineExpireMax entries of sh that expired
+// by now. Every write command calls it for the shards it write-locked, at
+// unlock: a shard that is written to sheds its expired keys within a few
+// commands even when the expiry loop gets little CPU (one scheduler thread
+// shared with many busy clients, a GC cycle), which keeps the share of
+// expired-but-present keys near zero under load. When nothing is due it
+// costs one atomic load. REQUIRES: sh's write lock.
+func (db *DB) expireDueLocked(sh *shard, now int64) {
+	if n := sh.next.Load(); n == 0 || n > now {
+		return
+	}
+	for k := 0; k < inlineExpireMax && len(sh.exp) > 0 && sh.exp[0].expireAt <= now; k++ {
+		db.expireEntryLocked(sh, sh.exp[0])
+	}
 }
 
 // expireEntryLocked deletes an expired entry, counts it, and journals DEL.

@@ -13,7 +13,7 @@ import "unsafe"
 //
 // Small keys and values therefore live in the same allocation as their
 // Entry: an Entry followed by a byte array sized to land exactly on one of
-// the Go allocator's size classes. e.data points into that array, so the
+// the Go allocator's size classes (every class from 96 to 256 bytes). e.data points into that array, so the
 // key is on the Entry's own or the next cache line, and one allocation
 // replaces two. Larger data, or data that outgrows its array, gets a
 // separate slice as before.
@@ -34,13 +34,29 @@ type inline64 struct {
 	Entry
 	buf [64]byte
 }
+type inline80 struct {
+	Entry
+	buf [80]byte
+}
 type inline96 struct {
 	Entry
 	buf [96]byte
 }
+type inline112 struct {
+	Entry
+	buf [112]byte
+}
 type inline128 struct {
 	Entry
 	buf [128]byte
+}
+type inline144 struct {
+	Entry
+	buf [144]byte
+}
+type inline160 struct {
+	Entry
+	buf [160]byte
 }
 type inline176 struct {
 	Entry
@@ -69,11 +85,23 @@ func newEntry(h uint64, key, val []byte) *Entry {
 	case n <= 64:
 		x := new(inline64)
 		e, buf = &x.Entry, x.buf[:]
+	case n <= 80:
+		x := new(inline80)
+		e, buf = &x.Entry, x.buf[:]
 	case n <= 96:
 		x := new(inline96)
 		e, buf = &x.Entry, x.buf[:]
+	case n <= 112:
+		x := new(inline112)
+		e, buf = &x.Entry, x.buf[:]
 	case n <= 128:
 		x := new(inline128)
+		e, buf = &x.Entry, x.buf[:]
+	case n <= 144:
+		x := new(inline144)
+		e, buf = &x.Entry, x.buf[:]
+	case n <= 160:
+		x := new(inline160)
 		e, buf = &x.Entry, x.buf[:]
 	case n <= maxInline:
 		x := new(inline176)

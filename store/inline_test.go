@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestInlineEntries checks that small keys and values share their entry's
@@ -35,7 +36,7 @@ func TestInlineEntries(t *testing.T) {
 	if st.UsedMemory() <= used {
 		t.Fatalf("accounting did not grow: %d -> %d", used, st.UsedMemory())
 	}
-	for _, n := range []int{0, 1, 15, 16, 17, 100, 176, 177, 1000} {
+	for _, n := range []int{0, 1, 15, 16, 17, 79, 81, 100, 113, 150, 176, 177, 1000} {
 		v := bytes.Repeat([]byte{'x'}, n)
 		e := newEntry(1, []byte("k"), v)
 		if string(e.Key()) != "k" || !bytes.Equal(e.Str(), v) {
@@ -43,6 +44,10 @@ func TestInlineEntries(t *testing.T) {
 		}
 		if (n+1 <= maxInline) != (e.inlineCap() > 0) {
 			t.Fatalf("n=%d: inline cap %d", n, e.inlineCap())
+		}
+		// The entry and its array fill a size class exactly.
+		if c := e.inlineCap(); c > 0 && roundAlloc(int(unsafe.Sizeof(Entry{}))+c) != int(unsafe.Sizeof(Entry{}))+c {
+			t.Fatalf("n=%d: inline cap %d wastes part of its size class", n, c)
 		}
 	}
 }

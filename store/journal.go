@@ -153,14 +153,18 @@ var (
 )
 
 // emitExpired journals the removal of an expired key as DEL.
-func (j *Journal) emitExpired(db int, key []byte) {
+func (j *Journal) emitExpired(db int, key []byte) { j.emitCause(db, key, CauseExpired) }
+
+// emitCause journals the removal of a key as DEL for a cause other than a
+// command (expiry, eviction).
+func (j *Journal) emitCause(db int, key []byte, cause Cause) {
 	p := j.subs.Load()
 	if p == nil {
 		return
 	}
 	j.mu.Lock()
 	j.expiredArgs = [2][]byte{cmdDEL, key}
-	j.expired = Mutation{DB: db, Args: j.expiredArgs[:], Cause: CauseExpired}
+	j.expired = Mutation{DB: db, Args: j.expiredArgs[:], Cause: cause}
 	j.deliverLocked(*p, &j.expired)
 	j.expired = Mutation{}
 	j.expiredArgs = [2][]byte{}

@@ -125,7 +125,7 @@ func TestExpireSchedule(t *testing.T) {
 		{1000, 1000, 0, false, minExpireGap},                               // due now: the floor
 		{1000, 1002, 10 * time.Millisecond, false, 30 * time.Millisecond},  // a long cycle rests 3x
 		{1000, 9000, 40 * time.Millisecond, false, 120 * time.Millisecond}, // ... even past the interval
-		{1000, 1000, 25 * time.Millisecond, true, 25 * time.Millisecond},   // a backlog: rest 1x
+		{1000, 1000, 24 * time.Millisecond, true, 6 * time.Millisecond},    // a backlog: rest 1/4
 	} {
 		if got := expireDelay(c.now, c.next, c.took, c.timedOut); got != c.want {
 			t.Errorf("expireDelay(%d, %d, %v, %v) = %v, want %v", c.now, c.next, c.took, c.timedOut, got, c.want)

@@ -49,6 +49,15 @@ type Store struct {
 	// streamExpired is told of streams active expiry removes (gone.go).
 	streamExpired atomic.Pointer[func(db *DB, key []byte)]
 
+	// used is the keyspace's accounted bytes, the sum of the shards'
+	// (one counter, so the maxmemory check before a command is one load).
+	used atomic.Int64
+	// Eviction (evict.go): the policy in force for access recording, and
+	// the evictor's state.
+	access    atomic.Pointer[accessMode]
+	admitting atomic.Bool // TinyLFU: new entries are offered for admission
+	ev        evictor
+
 	// The expiry loop's next planned wake-up (store ms) and its wake-up
 	// call for TTLs due sooner (expire.go).
 	wakeAt atomic.Int64
@@ -80,12 +89,14 @@ func New(cfg Config) (*Store, error) {
 		wake: make(chan struct{}, 1),
 	}
 	st.limits.setDefaults()
+	st.access.Store(defaultAccess)
 	shift := uint8(64 - bits.TrailingZeros(uint(cfg.Shards)))
 	for i := 0; i < cfg.Databases; i++ {
 		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift,
 			nexts: make([]atomic.Int64, cfg.Shards)}
 		for j := range db.shards {
 			db.shards[j].next = &db.nexts[j]
+			db.shards[j].db = db
 		}
 		db.initGroups(cfg.Shards)
 		st.dbs = append(st.dbs, db)
@@ -229,15 +240,7 @@ func (st *Store) ResetStats() {
 }
 
 // UsedMemory returns the bytes accounted to the keyspace.
-func (st *Store) UsedMemory() int64 {
-	var n int64
-	for _, db := range st.dbs {
-		for i := range db.shards {
-			n += db.shards[i].used.Load()
-		}
-	}
-	return n
-}
+func (st *Store) UsedMemory() int64 { return st.used.Load() }
 
 // hash returns the 64-bit hash of key used for shard and bucket choice.
 func (st *Store) hash(key []byte) uint64 { return maphash.Bytes(st.seed, key) }
@@ -253,14 +256,24 @@ type shard struct {
 	hits   atomic.Int64
 	misses atomic.Int64
 	next   *atomic.Int64 // earliest expireAt in exp, 0 when empty: an element of DB.nexts
-	_      [32]byte      // keep neighbouring shards' locks on separate cache lines
+	db     *DB           // the shard's database
+	_      [24]byte      // keep neighbouring shards' locks on separate cache lines
+}
+
+// addUsed changes the shard's and the store's accounted bytes by d.
+func (s *shard) addUsed(d int64) {
+	s.used.Add(d)
+	s.db.store.used.Add(d)
 }
 
 // insertLocked adds a new entry. REQUIRES: write lock.
 func (s *shard) insertLocked(e *Entry) {
 	s.tab.insert(e)
 	s.keys.Add(1)
-	s.used.Add(e.size())
+	s.addUsed(e.size())
+	if s.db.store.admitting.Load() {
+		s.db.store.noteNewcomer(s.db, e)
+	}
 }
 
 // deleteLocked removes e from the table and the expiry heap.
@@ -272,7 +285,7 @@ func (s *shard) deleteLocked(e *Entry) {
 	}
 	s.tab.remove(e)
 	s.keys.Add(-1)
-	s.used.Add(-e.size())
+	s.addUsed(-e.size())
 }
 
 // DB is one logical database: a fixed array of shards.

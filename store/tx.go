@@ -51,6 +51,7 @@ type Tx struct {
 
 	// Access recording (access.go): the command's LRU clock, whether its
 	// lookups record access, and the client's CLIENT NO-TOUCH mode.
+	mode    *accessMode
 	lru     uint32
 	touch   bool
 	noTouch bool
@@ -95,7 +96,8 @@ func (tx *Tx) Begin(db *DB, write bool) {
 	} else {
 		tx.now = tx.st.Now()
 	}
-	tx.lru = LRUClock(tx.now)
+	tx.mode = tx.st.access.Load()
+	tx.lru = tx.mode.newWord(tx.now)
 	tx.touch = !tx.noTouch
 }
 
@@ -198,6 +200,11 @@ func (tx *Tx) Unlock() {
 	if tx.write && tx.beforeUnlock != nil {
 		tx.beforeUnlock(tx)
 	}
+	if tx.write {
+		for _, ref := range tx.refs {
+			ref.db.expireDueLocked(&ref.db.shards[ref.idx], tx.now)
+		}
+	}
 	for i := len(tx.refs) - 1; i >= 0; i-- {
 		s := &tx.refs[i].db.shards[tx.refs[i].idx]
 		if tx.write {
@@ -269,6 +276,9 @@ func (tx *Tx) LookupRead(key []byte) *Entry {
 	}
 	if e == nil {
 		s.misses.Add(1)
+		if sk := tx.mode.sketch; sk != nil && tx.touch {
+			sk.Increment(h) // TinyLFU counts misses: the history of absent keys
+		}
 		if fn := tx.st.keyMiss.Load(); fn != nil {
 			(*fn)(tx.db.index, key)
 		}
@@ -307,7 +317,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	e.enc = encAuto
 	s.setExpireLocked(e, at)
 	tx.st.expiryScheduled(at)
-	s.used.Add(e.size() - before)
+	s.addUsed(e.size() - before)
 	return e
 }
 
@@ -320,7 +330,7 @@ func (tx *Tx) AppendString(e *Entry, v []byte) int {
 	e.data = append(e.data, v...)
 	e.enc = encRaw
 	e.obj = nil // drop hll.go's byte past the end, as Redis re-terminates
-	s.used.Add(e.size() - before)
+	s.addUsed(e.size() - before)
 	return len(e.data) - int(e.klen)
 }
 
@@ -343,7 +353,7 @@ func (tx *Tx) SetRange(e *Entry, offset int, v []byte) int {
 	}
 	copy(e.data[int(e.klen)+offset:], v)
 	e.enc = encRaw
-	s.used.Add(e.size() - before)
+	s.addUsed(e.size() - before)
 	return len(e.data) - int(e.klen)
 }
 
@@ -434,7 +444,7 @@ func (e *Entry) Size() int64 { return e.size() }
 // Resized re-accounts e after its value changed in place; before is
 // e.Size() measured before the change.
 func (tx *Tx) Resized(e *Entry, before int64) {
-	tx.db.shards[tx.db.shardIndex(e.hash)].used.Add(e.size() - before)
+	tx.db.shards[tx.db.shardIndex(e.hash)].addUsed(e.size() - before)
 }
 
 // FlushLocked empties db. REQUIRES: LockAll over db. The old tables are left
@@ -446,7 +456,7 @@ func (tx *Tx) FlushLocked(db *DB) {
 		s.exp = nil
 		s.next.Store(0)
 		s.keys.Store(0)
-		s.used.Store(0)
+		s.addUsed(-s.used.Load())
 	}
 }
 

@@ -1175,7 +1175,7 @@ func (z *zsetEditor) close(db *DB, e *Entry, before int64) bool {
 		}
 	}
 	s := &db.shards[db.shardIndex(e.hash)]
-	s.used.Add(e.size() - before)
+	s.addUsed(e.size() - before)
 	if z.len() == 0 {
 		s.deleteLocked(e)
 		return true

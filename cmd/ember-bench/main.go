@@ -79,6 +79,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.ZipfExp, "zipf-exp", o.ZipfExp, "exponent of the zipf distribution (> 0)")
 	valueSize := fs.String("value-size", "32", "value size in bytes, fixed (32) or a range (16-256)")
 	fs.DurationVar(&o.TTL, "ttl", 0, "TTL on SET writes (0: none)")
+	fs.DurationVar(&o.TTLMax, "ttl-max", 0, "with --ttl: TTLs uniform between --ttl and this")
+	fs.IntVar(&o.TTLPercent, "ttl-percent", 0, "with --ttl: percent of writes that get a TTL (0: all)")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed: the same seed sends the same requests")
 	fs.Float64Var(&o.Rate, "rate", 0, "open loop: total requests per second per target, latency measured from the intended send time (0: closed loop)")
 	ratio := fs.String("ratio", "1:10", "set:get ratio of the mixed workload")
@@ -90,6 +92,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Flush, "flush", false, "FLUSHALL every target before each workload (destroys its data)")
 	fs.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of tables")
 	fs.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report with charts to this `file`")
+	traces := fs.String("traces", "", "cache-aside only: replay these traces (zipf-0.99,zipf-1.2,scan) on fresh spawned servers, one per policy, and report hit ratios")
+	policies := fs.String("policies", "allkeys-lru", "with --traces: maxmemory policies to compare, comma-separated")
 	cpuProfile := fs.String("cpuprofile", "", "write ember-bench's own CPU profile to this `file` (is the generator the bottleneck?)")
 
 	if err := fs.Parse(args); err != nil {
@@ -142,6 +146,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *traces != "" {
+		if len(o.Workloads) != 1 || o.Workloads[0] != bench.WorkloadCacheAside || len(o.Spawn) == 0 || o.Requests == 0 {
+			return usage(errors.New("--traces needs --workload cache-aside, --requests and --spawn-ember and/or --spawn-redis"))
+		}
+		ca := bench.CacheAsideOptions{Traces: bench.ParseList(*traces), Policies: bench.ParseList(*policies),
+			Spawn: o.Spawn, EmberBin: o.EmberBin, RedisBin: o.RedisBin, Maxmemory: o.Server.Maxmemory,
+			Keys: o.Keyspace, Requests: o.Requests, ValueSize: o.ValueMin, Clients: o.Clients,
+			Pipeline: o.Pipelines[0], Seed: o.Seed, Log: stderr}
+		if _, err := bench.RunCacheAside(ctx, ca, stdout); err != nil {
+			fmt.Fprintln(stderr, "ember-bench:", err)
+			return 1
+		}
+		return 0
+	}
 	if _, err := bench.Run(ctx, o, stdout); err != nil {
 		if ctx.Err() != nil {
 			fmt.Fprintln(stderr, "ember-bench: interrupted")
