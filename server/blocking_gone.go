@@ -24,8 +24,10 @@ import (
 // one MULTI answers NOGROUP, as in Redis). XREADGROUP's attempt answers
 // UNBLOCKED for a missing key or one of another type, NOGROUP for a stream
 // without its group; the other blocked commands decline a missing key and
-// stay blocked. Active expiry runs without a client: it queues the key,
-// and a short-lived goroutine serves it with a client of its own.
+// stay blocked. Removals the store makes on its own (active expiry, the
+// expiry of due entries when a write unlocks, eviction) have no client to
+// serve them: the key is queued, and a short-lived goroutine serves it
+// with a client of its own.
 //
 // Cost: with no client blocked, a removed stream costs signalReady's one
 // atomic load; removing any other kind costs a comparison in the store.
@@ -60,17 +62,19 @@ func (c *Client) signalAllGone(dbs ...*store.DB) {
 	}
 }
 
-// goneQueue holds stream keys active expiry removed while clients waited
-// on them, until a goroutine serves them.
+// goneQueue holds stream keys the store removed on its own while clients
+// waited on them, until a goroutine serves them.
 type goneQueue struct {
 	mu      sync.Mutex
 	keys    []readyKey
 	running bool // a drainGone goroutine is serving the queue
 }
 
-// streamExpired is the store's active-expiry hook: it runs under the key's
-// shard lock on the expiry goroutine, so it only queues the key.
-func (s *Server) streamExpired(db *store.DB, key []byte) {
+// streamRemoved is the store's hook for streams it removes on its own
+// (active expiry, expiry at a write's unlock, eviction): it runs under the
+// key's shard lock, maybe after the writer's waiters were served, so it
+// only queues the key.
+func (s *Server) streamRemoved(db *store.DB, key []byte) {
 	if !s.blocking.has(db.Index(), key) {
 		return
 	}
@@ -85,7 +89,7 @@ func (s *Server) streamExpired(db *store.DB, key []byte) {
 	}
 }
 
-// drainGone serves the queued expired streams' waiters, each key with a
+// drainGone serves the queued removed streams' waiters, each key with a
 // Tx over it, as the writer of a deleted key would, then exits.
 func (s *Server) drainGone() {
 	c := &Client{srv: s, tx: store.NewTx(s.store), db: s.store.DB(0)}

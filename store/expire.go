@@ -269,11 +269,7 @@ func (st *Store) expireShardBatch(db *DB, sh *shard, now int64) int {
 	for k < activeExpireBatch && len(sh.exp) > 0 && sh.exp[0].expireAt <= now {
 		e := sh.exp[0]
 		db.expireEntryLocked(sh, e)
-		if e.kind == KindStream {
-			if fn := st.streamExpired.Load(); fn != nil {
-				(*fn)(db, e.Key())
-			}
-		}
+		st.removedOnOwn(db, e)
 		k++
 	}
 	return k
@@ -295,7 +291,9 @@ func (db *DB) expireDueLocked(sh *shard, now int64) {
 		return
 	}
 	for k := 0; k < inlineExpireMax && len(sh.exp) > 0 && sh.exp[0].expireAt <= now; k++ {
-		db.expireEntryLocked(sh, sh.exp[0])
+		e := sh.exp[0]
+		db.expireEntryLocked(sh, e)
+		db.store.removedOnOwn(db, e)
 	}
 }
 

@@ -7,8 +7,9 @@ package store
 // while it waits (DEL, UNLINK, a value stored over it, RENAME or MOVE
 // away, expiry), so the server must learn of every removal of a stream
 // entry. A Tx reports the ones its command makes to the hook its owner
-// installed (SetStreamGone); active expiry, which runs without a Tx,
-// reports to the store's hook (SetStreamExpiredHook). Both are a kind
+// installed (SetStreamGone); removals no command asked for (active
+// expiry, the expiry of due entries when a write unlocks its shards,
+// eviction) report to the store's hook (SetStreamRemovedHook). Both are a kind
 // comparison when the removed entry is not a stream; FLUSHDB/FLUSHALL and
 // SWAPDB, which drop whole tables, are left to the caller.
 
@@ -28,14 +29,26 @@ func (tx *Tx) removed(db *DB, e *Entry) {
 	}
 }
 
-// SetStreamExpiredHook installs fn to run when active expiry removes a
-// stream key; nil removes it. fn runs on the expiry goroutine under the
-// key's shard lock: it must be quick, must not block and must not call the
-// store. key is only valid during the call.
-func (st *Store) SetStreamExpiredHook(fn func(db *DB, key []byte)) {
+// SetStreamRemovedHook installs fn to run when the store removes a stream
+// key on its own: active expiry, the expiry of due entries when a write
+// unlocks its shards, eviction; nil removes it. fn runs under the key's
+// shard lock, on the expiry goroutine or any client's: it must be quick,
+// must not block and must not call the store. key is only valid during
+// the call.
+func (st *Store) SetStreamRemovedHook(fn func(db *DB, key []byte)) {
 	if fn == nil {
-		st.streamExpired.Store(nil)
+		st.streamRemoved.Store(nil)
 		return
 	}
-	st.streamExpired.Store(&fn)
+	st.streamRemoved.Store(&fn)
+}
+
+// removedOnOwn reports e (of db), which the store removed on its own, to
+// the store's hook if it is a stream.
+func (st *Store) removedOnOwn(db *DB, e *Entry) {
+	if e.kind == KindStream {
+		if fn := st.streamRemoved.Load(); fn != nil {
+			(*fn)(db, e.Key())
+		}
+	}
 }

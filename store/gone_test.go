@@ -8,7 +8,8 @@ import (
 // TestStreamGoneHooks: every way a Tx removes or replaces a stream key
 // reports it to the Tx's hook, once, with its database and key; removing
 // or replacing other kinds, and writing a stream in place, reports
-// nothing. Active expiry reports to the store's hook.
+// nothing. Removals the store makes on its own (active expiry, expiry at
+// a write's unlock, eviction) report to the store's hook.
 func TestStreamGoneHooks(t *testing.T) {
 	st := newTestStore(t)
 	db0, db1 := st.DB(0), st.DB(1)
@@ -37,6 +38,7 @@ func TestStreamGoneHooks(t *testing.T) {
 		}
 	}
 	now := st.Now()
+	st.SetClock(func() int64 { return now })
 	run("put stream on empty", nil, func() { putStream(db0, "s", 0) })
 	run("delete", []string{"0:s"}, func() { tx.Delete([]byte("s")) })
 	run("delete missing", nil, func() { tx.Delete([]byte("s")) })
@@ -63,19 +65,41 @@ func TestStreamGoneHooks(t *testing.T) {
 
 	// Active expiry: the store's hook, not the Tx's.
 	var active []string
-	st.SetStreamExpiredHook(func(db *DB, key []byte) { active = append(active, string(key)) })
+	st.SetStreamRemovedHook(func(db *DB, key []byte) { active = append(active, string(key)) })
 	run("set up", nil, func() {
-		putStream(db0, "s", now-1)
-		tx.SetString([]byte("t"), []byte("x"), now-1)
+		putStream(db0, "s", now+1000)
+		tx.SetString([]byte("t"), []byte("x"), now+1000)
 	})
+	now += 2000
 	if n := st.ExpireNow(); n != 2 {
 		t.Fatalf("expired %d", n)
 	}
 	if !slices.Equal(active, []string{"s"}) || got != nil {
 		t.Fatalf("active expiry reported %q to the store, %q to the Tx", active, got)
 	}
-	st.SetStreamExpiredHook(nil)
-	run("set up again", nil, func() { putStream(db0, "s", now-1) })
+	// A write that unlocks a shard holding a due stream it did not look up
+	// removes it: the store's hook again (its waiters were served already).
+	active = nil
+	run("set up due", nil, func() { putStream(db0, "s", now+1000) })
+	now += 2000
+	run("unlock expires", nil, func() {})
+	if !slices.Equal(active, []string{"s"}) {
+		t.Fatalf("expiry at unlock reported %q to the store", active)
+	}
+	// Eviction.
+	active = nil
+	var e *Entry
+	run("set up eviction", nil, func() { putStream(db1, "t", 0); e = tx.LookupIn(db1, []byte("t")) })
+	sh := &db1.shards[db1.shardIndex(e.hash)]
+	sh.lockOne()
+	st.evictLocked(db1, sh, e)
+	sh.unlockOne()
+	if !slices.Equal(active, []string{"t"}) {
+		t.Fatalf("eviction reported %q to the store", active)
+	}
+	st.SetStreamRemovedHook(nil)
+	run("set up again", nil, func() { putStream(db0, "s", now+1000) })
+	now += 2000
 	if n := st.ExpireNow(); n != 1 || len(active) != 1 {
 		t.Fatalf("expired %d, hook called %d times after removal", n, len(active))
 	}
