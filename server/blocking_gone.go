@@ -10,10 +10,10 @@ import (
 //
 // Redis 7.0 answers a client blocked in XREADGROUP with "UNBLOCKED the
 // stream key no longer exists" when its stream is deleted or replaced
-// while it waits: DEL, UNLINK, SET or any value stored over it, RENAME or
-// MOVE away, expiry, FLUSHDB/FLUSHALL, SWAPDB (a key whose stream was
-// replaced by another stream answers NOGROUP if that stream lacks the
-// group, or is served from it). XREAD without a group, BLPOP and BZPOPMIN
+// while it waits: DEL, UNLINK, SET or any value stored over it, RENAME
+// or MOVE away, expiry, eviction, FLUSHDB/FLUSHALL, SWAPDB (a key whose
+// stream was replaced by another stream answers NOGROUP if that stream
+// lacks the group, or is served from it). XREAD without a group, BLPOP and BZPOPMIN
 // keep waiting.
 //
 // The store tells the Tx's owner of every stream it removes (store's

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -212,5 +213,24 @@ func TestStreamGoneTimeoutRace(t *testing.T) {
 		send(t, c, blpop...)
 		expectReply(t, c, "*-1\r\n")
 	}
+	waitIdle(t, admin)
+}
+
+// TestStreamGoneEvicted: a stream evicted under maxmemory answers its
+// XREADGROUP clients, as Redis 7.0.15 does.
+func TestStreamGoneEvicted(t *testing.T) {
+	srv, admin, limit := limitServer(t)
+	admin.MustDo(t, "XADD", "s", "1-0", "f", strings.Repeat("x", 100))
+	admin.MustDo(t, "XGROUP", "CREATE", "s", "g", "$")
+	c1, c2 := dial(t, srv), dial(t, srv)
+	blockInOrder(t, admin,
+		blocker{c1, words("XREADGROUP GROUP g alice BLOCK 0 STREAMS s >")},
+		blocker{c2, words("XREADGROUP GROUP g bob BLOCK 0 STREAMS s >")},
+	)
+	admin.MustDo(t, "CONFIG", "SET", "maxmemory-policy", "allkeys-random")
+	limit(-100)
+	admin.MustDo(t, "SET", "k", "v")
+	expectReply(t, c1, replyStreamGone)
+	expectReply(t, c2, replyStreamGone)
 	waitIdle(t, admin)
 }

@@ -5,7 +5,7 @@ package store
 // Redis 7.0 answers a client blocked in XREADGROUP with "UNBLOCKED the
 // stream key no longer exists" when its stream is deleted or replaced
 // while it waits (DEL, UNLINK, a value stored over it, RENAME or MOVE
-// away, expiry), so the server must learn of every removal of a stream
+// away, expiry, eviction), so the server must learn of every removal of a stream
 // entry. A Tx reports the ones its command makes to the hook its owner
 // installed (SetStreamGone); removals no command asked for (active
 // expiry, the expiry of due entries when a write unlocks its shards,
