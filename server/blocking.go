@@ -55,7 +55,14 @@ import (
 // A waiter is claimed by exactly one party through a CAS on its state: the
 // client serving it, its own timeout, CLIENT UNBLOCK, or its connection
 // closing or being killed. The party that wins writes the reply (if any),
-// interrupts the blocked goroutine's wait and closes done.
+// interrupts the blocked goroutine's wait and closes done. A server that
+// claims a waiter only to try its attempt gives the claim back when the
+// attempt declines; a timeout or disconnection that falls meanwhile waits
+// for the claim to be finished or given back (awaitClaim), then claims it.
+//
+// A stream deleted or replaced under XREADGROUP clients answers them
+// (blocking_gone.go): its key is signalled with gone set, and its waiters
+// are tried even if the key is now missing.
 //
 // While blocked, the goroutine waits for its socket to become readable
 // (without a buffer: see waitConn) under a read deadline that is the
@@ -228,11 +235,13 @@ func (b *blocking) head(db int, key []byte, skip int) *Waiter {
 
 // readyKey is a key signalled by the running command (a copy). skip is,
 // for a deferred key, how many waiters at the head of its queue declined
-// it already.
+// it already. gone says a stream was removed from the key (blocking_gone.go):
+// its waiters are tried even if the key is now missing.
 type readyKey struct {
 	db   *store.DB
 	key  []byte
 	skip int
+	gone bool
 }
 
 // signalReady records that key in db may now serve blocked clients. Call it
@@ -272,8 +281,9 @@ func (c *Client) beforeUnlock(tx *store.Tx) {
 }
 
 // serveKey serves rk's waiters in FIFO order, after the first skip ones,
-// while the key has a value. A waiter whose attempt declines (the key
-// holds a type it does not wait for) is passed over. With tryLock, shards
+// while the key has a value (or, for a key whose stream was removed, to
+// the end of the queue). A waiter whose attempt declines (the key holds a
+// type it does not wait for) is passed over. With tryLock, shards
 // the Tx lacks are try-locked. done is false when the next waiter needs a
 // shard the Tx does not (or could not) hold: skip then says where the rest
 // of the queue starts, for serveDeferred.
@@ -290,7 +300,7 @@ func (c *Client) serveKey(tx *store.Tx, rk readyKey, skip int, tryLock bool) (in
 		} else if !tx.Holds(rk.db, rk.key) || !lockFor(tx, rk, w) {
 			return skip, false
 		}
-		if tx.LookupIn(rk.db, rk.key) == nil {
+		if tx.LookupIn(rk.db, rk.key) == nil && !rk.gone {
 			return skip, true // nothing left for anyone
 		}
 		served, claimed := c.serveWaiter(tx, w, rk.key)
@@ -475,33 +485,60 @@ func (c *Client) waitBlocked(w *Waiter, deadline time.Time) {
 			c.abandon(w)
 			return
 		case connDeadline:
-			if w.state.Load() != waitWaiting {
-				<-w.done // a claimer is finishing
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				c.timeOut(w)
 				return
 			}
-			if !deadline.IsZero() && !time.Now().Before(deadline) {
-				if w.state.CompareAndSwap(waitWaiting, waitClaimed) {
-					c.srv.blocking.remove(w)
-					w.OnTimeout(c)
-					w.state.Store(waitDone)
-					close(w.done)
-				}
-				<-w.done
-				return
+			if w.state.Load() != waitWaiting && awaitClaim(w) {
+				return // a claimer finished w
 			}
 		}
 	}
 }
 
+// timeOut ends w with its timeout reply, unless another party finishes
+// it first. A party may hold w's claim only to try an attempt that
+// declines and gives it back: the timeout must then still win.
+func (c *Client) timeOut(w *Waiter) {
+	for !w.state.CompareAndSwap(waitWaiting, waitClaimed) {
+		if awaitClaim(w) {
+			return
+		}
+	}
+	c.srv.blocking.remove(w)
+	w.OnTimeout(c)
+	w.state.Store(waitDone)
+	close(w.done)
+}
+
+// awaitClaim waits while another party holds w's claim: true once w is
+// done, false if the claim was given back (an attempt declined).
+func awaitClaim(w *Waiter) bool {
+	for w.state.Load() == waitClaimed {
+		select {
+		case <-w.done:
+			return true
+		case <-time.After(50 * time.Microsecond):
+		}
+	}
+	if w.state.Load() == waitDone {
+		<-w.done
+		return true
+	}
+	return false
+}
+
 // abandon unregisters w for a client that is going away (no reply), or
 // waits for the claimer that got it first.
 func (c *Client) abandon(w *Waiter) {
-	if w.state.CompareAndSwap(waitWaiting, waitClaimed) {
-		c.srv.blocking.remove(w)
-		w.state.Store(waitDone)
-		close(w.done)
+	for !w.state.CompareAndSwap(waitWaiting, waitClaimed) {
+		if awaitClaim(w) {
+			return
+		}
 	}
-	<-w.done
+	c.srv.blocking.remove(w)
+	w.state.Store(waitDone)
+	close(w.done)
 }
 
 // connEvent is what ended a blocked client's wait on its connection.
@@ -588,20 +625,12 @@ func BlockTimeout(c *Client, arg []byte) (time.Duration, bool) {
 }
 
 // signalSwapped signals every waited-for key of databases a and b after
-// SWAPDB exchanged their contents (Redis's scanDatabaseForReadyKeys): the
-// waiters stay on their database index, whose data changed under them.
+// SWAPDB exchanged their contents (Redis's scanDatabaseForReadyKeys and
+// scanDatabaseForDeletedStreams): the waiters stay on their database
+// index, whose data changed under them, so each key counts as replaced.
 // The caller holds every shard of both, so all are served before it
 // unlocks.
-func (c *Client) signalSwapped(a, b *store.DB) {
-	if c.srv.blocking.count.Load() == 0 {
-		return
-	}
-	for _, db := range []*store.DB{a, b} {
-		for _, k := range c.srv.blocking.keysOf(db.Index()) {
-			c.signalReady(db, k)
-		}
-	}
-}
+func (c *Client) signalSwapped(a, b *store.DB) { c.signalAllGone(a, b) }
 
 // keysOf returns the keys waited on in database db, sorted (so serving
 // after SWAPDB is deterministic).

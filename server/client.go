@@ -105,6 +105,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 	c.authed = *s.requirePass.Load() == ""
 	c.stop = make(chan struct{})
 	c.tx.SetBeforeUnlock(c.beforeUnlock)
+	c.tx.SetStreamGone(c.signalGone)
 	c.rd = newReader(conn, s.cfg.Int("proto-max-bulk-len"), s.cfg.Int("client-query-buffer-limit"), func() bool { return c.authed })
 	c.lastIO.Store(time.Now().UnixMilli())
 	c.multiN.Store(-1)

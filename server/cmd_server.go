@@ -56,6 +56,7 @@ func flush(c *Client, name []byte, dbs ...*store.DB) {
 	for _, db := range dbs {
 		tx.FlushLocked(db)
 	}
+	c.signalAllGone(dbs...) // streams waited on are gone
 	if tx.Journaling() {
 		tx.EmitIn(c.db, name)
 	}

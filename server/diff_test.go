@@ -35,6 +35,9 @@ import (
 //	                     SUBSCRIBE a b) from both servers and compare
 //	!drain               send PING on the current connection and compare
 //	                     every reply up to PING's (all pending messages)
+//	!send CMD            send CMD on the current connection without reading
+//	                     its reply (a blocking command; !read it later)
+//	!blocked N           wait until both servers report N blocked clients
 //
 // The expected output is never written down: it is whatever redis-server
 // answers, so a transcript is a differential test by construction.
@@ -105,6 +108,22 @@ func runTranscript(t *testing.T, path string) {
 					t.Errorf("%s: !drain\n   ember: %q\n   redis: %q", where, got, want)
 				}
 				continue
+			case "!send":
+				args := transcriptArgs(t, where, rest)
+				for _, c := range []*resptest.Conn{cur.ember, cur.redis} {
+					if err := c.Write(resptest.Encode(args...)); err != nil {
+						t.Fatalf("%s: !send: %v", where, err)
+					}
+				}
+				continue
+			case "!blocked":
+				n, err := strconv.Atoi(strings.TrimSpace(rest))
+				if err != nil {
+					t.Fatalf("%s: bad !blocked", where)
+				}
+				ctl := open("\x00blocked") // a name no transcript uses
+				waitBlockedBoth(t, where, ctl, n)
+				continue
 			case "!read":
 				got, err := cur.ember.Read()
 				if err != nil {
@@ -134,14 +153,7 @@ func runTranscript(t *testing.T, path string) {
 				t.Fatalf("%s: unknown directive %s", where, word)
 			}
 		}
-		words, ok := splitArgs([]byte(line), nil)
-		if !ok || len(words) == 0 {
-			t.Fatalf("%s: cannot parse %q", where, line)
-		}
-		args := make([]string, len(words))
-		for i, w := range words {
-			args[i] = string(w)
-		}
+		args := transcriptArgs(t, where, line)
 		got, err := cur.ember.Do(args...)
 		if err != nil {
 			t.Fatalf("%s: ember: %q: %v", where, line, err)
@@ -160,6 +172,37 @@ func runTranscript(t *testing.T, path string) {
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// transcriptArgs splits a transcript command line into arguments.
+func transcriptArgs(t *testing.T, where, line string) []string {
+	words, ok := splitArgs([]byte(line), nil)
+	if !ok || len(words) == 0 {
+		t.Fatalf("%s: cannot parse %q", where, line)
+	}
+	args := make([]string, len(words))
+	for i, w := range words {
+		args[i] = string(w)
+	}
+	return args
+}
+
+// waitBlockedBoth waits until INFO on both servers of ctl reports n
+// blocked clients.
+func waitBlockedBoth(t *testing.T, where string, ctl diffPair, n int) {
+	want := "blocked_clients:" + strconv.Itoa(n) + "\r\n"
+	for _, c := range []*resptest.Conn{ctl.ember, ctl.redis} {
+		checkFor(t, 5*time.Second, time.Millisecond, func() error {
+			info, err := c.Do("INFO", "clients")
+			if err != nil {
+				t.Fatalf("%s: !blocked: %v", where, err)
+			}
+			if !strings.Contains(info, want) {
+				return fmt.Errorf("%s: !blocked: want %q in %q", where, want, info)
+			}
+			return nil
+		})
 	}
 }
 

@@ -51,6 +51,7 @@ type Server struct {
 
 	stats     serverStats
 	blocking  blocking
+	goneKeys  goneQueue                   // streams the store removed under waiters (blocking_gone.go)
 	pubsub    pubsub                      // channels and patterns (pubsub.go)
 	watches   watchRegistry               // WATCHed keys (watch.go)
 	notify    notifier                    // keyspace notifications (notify.go)
@@ -116,6 +117,7 @@ func New(cfg *Config, log *slog.Logger, level *slog.LevelVar) (*Server, error) {
 	s.applyOpsConfig()
 	s.applyMaxmemory()
 	s.notify.srv = s
+	st.SetStreamRemovedHook(s.streamRemoved)
 	s.applyOutputLimits(cfg.Get("client-output-buffer-limit"))
 	s.notify.configure(cfg.Get("notify-keyspace-events"))
 	s.setLogLevel(cfg.Get("loglevel"))

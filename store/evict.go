@@ -479,4 +479,5 @@ func (st *Store) evictLocked(db *DB, sh *shard, e *Entry) {
 	sh.deleteLocked(e)
 	st.stats.EvictedKeys.Add(1)
 	st.journal.emitCause(db.index, e.Key(), CauseEvicted)
+	st.removedOnOwn(db, e)
 }

@@ -289,6 +289,7 @@ func (st *Store) expireShardBatch(db *DB, sh *shard, now int64) int {
 	for k < activeExpireBatch && len(sh.exp) > 0 && sh.exp[0].at <= now {
 		e := sh.exp[0].e
 		db.expireEntryLocked(sh, e)
+		st.removedOnOwn(db, e)
 		k++
 	}
 	return k
@@ -310,7 +311,9 @@ func (db *DB) expireDueLocked(sh *shard, now int64) {
 		return
 	}
 	for k := 0; k < inlineExpireMax && len(sh.exp) > 0 && sh.exp[0].at <= now; k++ {
-		db.expireEntryLocked(sh, sh.exp[0].e)
+		e := sh.exp[0].e
+		db.expireEntryLocked(sh, e)
+		db.store.removedOnOwn(db, e)
 	}
 }
 

@@ -46,6 +46,8 @@ type Store struct {
 	seed    maphash.Seed
 	clock   atomic.Pointer[func() int64]
 	keyMiss atomic.Pointer[func(db int, key []byte)] // notify.go
+	// streamRemoved is told of streams the store removes on its own (gone.go).
+	streamRemoved atomic.Pointer[func(db *DB, key []byte)]
 
 	// used is the keyspace's accounted bytes, the sum of the shards'
 	// (one counter, so the maxmemory check before a command is one load).

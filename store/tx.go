@@ -46,6 +46,8 @@ type Tx struct {
 	// Tx, while the locks are still held (the server serves clients
 	// blocked on keys the command filled, atomically with the command).
 	beforeUnlock func(*Tx)
+	// streamGone, when set, is told of stream keys the Tx removes (gone.go).
+	streamGone func(db *DB, key []byte)
 
 	// Access recording (access.go): the command's LRU clock, whether its
 	// lookups record access, and the client's CLIENT NO-TOUCH mode.
@@ -250,6 +252,7 @@ func (tx *Tx) LookupIn(db *DB, key []byte) *Entry {
 	if e != nil && e.expireAt != 0 && e.expireAt <= tx.now {
 		if tx.write {
 			db.expireEntryLocked(s, e)
+			tx.removed(db, e)
 		}
 		return nil
 	}
@@ -267,6 +270,7 @@ func (tx *Tx) LookupRead(key []byte) *Entry {
 	if e != nil && e.expireAt != 0 && e.expireAt <= tx.now {
 		if tx.write {
 			tx.db.expireEntryLocked(s, e)
+			tx.removed(tx.db, e)
 		}
 		e = nil
 	}
@@ -301,6 +305,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 		tx.noteCreated(tx.db, key)
 		return e
 	}
+	tx.removed(tx.db, e)
 	before := e.size()
 	if e.kind == KindString {
 		e.setData(e.Key(), val)
@@ -367,6 +372,7 @@ func (tx *Tx) putIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 	old := s.tab.lookup(h, key)
 	if old != nil {
 		s.deleteLocked(old)
+		tx.removed(db, old)
 	}
 	if old == nil || alwaysNew {
 		tx.noteCreated(db, key)
@@ -400,6 +406,7 @@ func (tx *Tx) CloneEntryTo(db *DB, key []byte, src *Entry, cloneObj func(any) an
 func (tx *Tx) MoveEntry(srcDB *DB, src *Entry, dstDB *DB, key []byte) *Entry {
 	s := &srcDB.shards[srcDB.shardIndex(src.hash)]
 	s.deleteLocked(src)
+	tx.removed(srcDB, src)
 	e := tx.putIn(dstDB, key, src.kind, src.Str(), src.obj, src.expireAt, true)
 	e.enc = src.enc
 	e.access.Store(src.access.Load())
@@ -419,6 +426,7 @@ func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
 	s := &db.shards[db.shardIndex(e.hash)]
 	s.deleteLocked(e)
 	tx.noteDeleted(db, key)
+	tx.removed(db, e)
 	return true
 }
 
