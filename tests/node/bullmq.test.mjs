@@ -105,11 +105,14 @@ test('BullMQ: normal, delayed, retried and flow jobs, counts, logs, QueueEvents'
       assert.deepEqual(seen.completedEvents.get(job.id), { doubled: job.data.i * 2 }, `completed event of ${job.id}`);
     }
 
-    // The delayed job ran once, not before its delay.
+    // The delayed job ran once, not before its delay. BullMQ promotes
+    // delayed jobs due within the next millisecond (its scripts take
+    // delayed scores up to (now + 1) * 0x1000 - 1), so 1 ms early is its
+    // own behaviour, against Redis too.
     const ran = await queue.getJob(delayed.id);
     assert.equal(ran.attemptsMade, 1);
-    assert.ok(ran.processedOn - ran.timestamp >= DELAY_MS, `delayed job ran after ${ran.processedOn - ran.timestamp} ms`);
-    assert.ok(ran.returnvalue.ranAfterMs >= DELAY_MS);
+    assert.ok(ran.processedOn - ran.timestamp >= DELAY_MS - 1, `delayed job ran after ${ran.processedOn - ran.timestamp} ms`);
+    assert.ok(ran.returnvalue.ranAfterMs >= DELAY_MS - 1);
     assert.deepEqual(seen.completedEvents.get(delayed.id), ran.returnvalue);
 
     // The failing job was tried ATTEMPTS times (backing off in the delayed
