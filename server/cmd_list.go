@@ -671,6 +671,14 @@ func cmdLmpop(c *Client, args [][]byte) {
 // parseMpop parses [B]LMPOP's numkeys key... LEFT|RIGHT [COUNT count],
 // numkeys being args[at], with Redis's errors and their order.
 func parseMpop(c *Client, args [][]byte, at int) (keys [][]byte, head bool, count int64, ok bool) {
+	return parseMpopArgs(c, args, at, "right", "left")
+}
+
+// parseMpopArgs parses the numkeys key... <side> [COUNT n] tail of LMPOP,
+// BLMPOP, ZMPOP and BZMPOP from args[at] (numkeys); the side is either
+// word, and second reports whether it was the second one. Errors are
+// Redis's, in Redis's order.
+func parseMpopArgs(c *Client, args [][]byte, at int, first, second string) (keys [][]byte, isSecond bool, count int64, ok bool) {
 	numkeys, isInt := parseInt(args[at])
 	if !isInt || numkeys < 1 {
 		c.WriteError(errNumkeysPositive)
@@ -681,7 +689,12 @@ func parseMpop(c *Client, args [][]byte, at int) (keys [][]byte, head bool, coun
 		return nil, false, 0, false
 	}
 	whereAt := at + int(numkeys) + 1
-	if head, ok = parseSide(c, args[whereAt]); !ok {
+	switch w := args[whereAt]; {
+	case eqFold(w, first):
+	case eqFold(w, second):
+		isSecond = true
+	default:
+		c.WriteError(errSyntax)
 		return nil, false, 0, false
 	}
 	count = -1
@@ -702,7 +715,7 @@ func parseMpop(c *Client, args [][]byte, at int) (keys [][]byte, head bool, coun
 	if count == -1 {
 		count = 1
 	}
-	return args[at+1 : whereAt], head, count, true
+	return args[at+1 : whereAt], isSecond, count, true
 }
 
 // popFirst pops from the first non-empty list of keys, replying

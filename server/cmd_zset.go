@@ -850,43 +850,7 @@ func zpopFrom(c *Client, tx *store.Tx, db *store.DB, e *store.Entry, key []byte,
 // zmpopArgs parses ZMPOP's and BZMPOP's numkeys key... MIN|MAX [COUNT n]
 // starting at numkeys (args[at]).
 func zmpopArgs(c *Client, args [][]byte, at int) (keys [][]byte, max bool, count int64, ok bool) {
-	numkeys, isInt := parseInt(args[at])
-	if !isInt || numkeys < 1 {
-		c.WriteError(errNumkeysPositive)
-		return nil, false, 0, false
-	}
-	if numkeys >= int64(len(args)-at-1) {
-		c.WriteError(errSyntax)
-		return nil, false, 0, false
-	}
-	whereIdx := at + int(numkeys) + 1
-	switch w := args[whereIdx]; {
-	case eqFold(w, "min"):
-	case eqFold(w, "max"):
-		max = true
-	default:
-		c.WriteError(errSyntax)
-		return nil, false, 0, false
-	}
-	count = -1
-	for j := whereIdx + 1; j < len(args); j++ {
-		if count == -1 && eqFold(args[j], "count") && j+1 < len(args) {
-			j++
-			n, isInt := parseInt(args[j])
-			if !isInt || n < 1 {
-				c.WriteError(errCountGreater0)
-				return nil, false, 0, false
-			}
-			count = n
-			continue
-		}
-		c.WriteError(errSyntax)
-		return nil, false, 0, false
-	}
-	if count == -1 {
-		count = 1
-	}
-	return args[at+1 : whereIdx], max, count, true
+	return parseMpopArgs(c, args, at, "min", "max")
 }
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
