@@ -398,8 +398,14 @@ func geoDistance(lon1, lat1, lon2, lat2 float64) float64 {
 	lon1r := toRad(lon1)
 	lat2r := toRad(lat2)
 	lon2r := toRad(lon2)
-	u := geoSin((lat2r - lat1r) / 2)
 	v := geoSin((lon2r - lon1r) / 2)
+	if v == 0 {
+		// Redis's shortcut on one meridian (geohashGetLatDistance): the
+		// same distance mathematically, rounded differently, which decides
+		// the order of members at (almost) equal distances.
+		return earthRadius * math.Abs(lat2r-lat1r)
+	}
+	u := geoSin((lat2r - lat1r) / 2)
 	a := float64(u*u) + float64(float64(float64(geoCos(lat1r)*geoCos(lat2r))*v)*v)
 	return 2.0 * earthRadius * geoAsin(math.Sqrt(a))
 }
