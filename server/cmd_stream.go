@@ -579,6 +579,20 @@ func writeRange(c *Client, s *store.Stream, start, end store.StreamID, count int
 	return n
 }
 
+// writeEdgeEntry writes the first (last, with rev) entry met iterating
+// over the whole stream, or a null when there is none.
+func writeEdgeEntry(c *Client, s *store.Stream, rev bool) {
+	found := false
+	s.Range(store.StreamID{}, store.MaxStreamID, rev, &c.streamScratch, func(id store.StreamID, fv [][]byte) bool {
+		c.writeEntry(id, fv)
+		found = true
+		return false
+	})
+	if !found {
+		c.WriteNull()
+	}
+}
+
 // ---- XREAD / XREADGROUP ----
 
 // xreadArgs are XREAD's and XREADGROUP's parsed arguments.
@@ -1754,15 +1768,13 @@ func cmdXinfoStream(c *Client, args [][]byte) {
 	if !full {
 		c.WriteBulkString("groups")
 		c.WriteInt(int64(len(s.Groups())))
+		// Like Redis, one iteration over the whole ID range each way: after
+		// XSETID lowered the last ID, the last entry found walking back
+		// from the tail node may not be found again by a lookup of its ID.
 		c.WriteBulkString("first-entry")
-		if s.Len() == 0 || !s.Get(s.FirstEntryID(), &c.streamScratch, c.writeEntry) {
-			c.WriteNull()
-		}
+		writeEdgeEntry(c, s, false)
 		c.WriteBulkString("last-entry")
-		last, ok := s.LastValidID()
-		if !ok || !s.Get(last, &c.streamScratch, c.writeEntry) {
-			c.WriteNull()
-		}
+		writeEdgeEntry(c, s, true)
 		return
 	}
 	c.WriteBulkString("entries")
