@@ -467,7 +467,7 @@ func TestStalledSubscriber(t *testing.T) {
 	}
 	const msgSize = 128 << 10
 	const window = 4 << 20 // well under the 8 MB soft limit, so the healthy subscriber is never cut on a loaded machine
-	const batch = 8 // PUBLISHes in flight
+	const batch = 8        // PUBLISHes in flight
 	srv := startServer(t, "--client-output-buffer-limit", "pubsub 16mb 8mb 60")
 	addr := srv.Addr().String()
 	runtime.GC()
