@@ -88,6 +88,6 @@ func (tx *Tx) record(e *Entry) {
 	}
 	e.TouchAccess(tx.lru)
 	if m.sketch != nil {
-		m.sketch.Increment(e.hash)
+		m.sketch.Increment(tx.st.hash(e.Key()))
 	}
 }

@@ -87,16 +87,15 @@ func newBlobEntry(h uint64, key []byte, n int) *Entry {
 		e = new(Entry)
 		buf = make([]byte, need, roundAlloc(need))
 	}
-	e.data = buf[:need]
-	copy(e.data, key)
-	e.hash = h
+	e.setBytes(buf[:need])
+	copy(e.dataBytes(), key)
 	e.klen = uint32(len(key))
 	e.heapIdx = -1
 	return e
 }
 
 // blob returns the value bytes of a compact collection (after the key).
-func (e *Entry) blob() []byte { return e.data[e.klen:] }
+func (e *Entry) blob() []byte { return e.dataBytes()[e.klen:] }
 
 // fits reports whether e's allocation is a good home for need key+value
 // bytes: big enough, and not more than twice what is needed (a collection
@@ -109,7 +108,7 @@ func (e *Entry) fits(need int) bool {
 	if e.flags&flagInline != 0 {
 		return false // the unused inline array wastes the allocation
 	}
-	c := cap(e.data)
+	c := cap(e.dataBytes())
 	return need <= c && (need*2 > c || need > maxBlobInline && c <= need+need/2)
 }
 
@@ -118,12 +117,12 @@ func (e *Entry) fits(need int) bool {
 // or its replacement). e must be in the Tx's database and b must not alias
 // e's data. The shard's accounting is updated.
 func (tx *Tx) setBlob(e *Entry, b []byte) *Entry {
-	s := &tx.db.shards[tx.db.shardIndex(e.hash)]
+	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
 	need := int(e.klen) + len(b)
 	if e.fits(need) {
 		// Same allocation, same capacity: the accounted size is unchanged.
-		e.data = e.data[:need]
-		copy(e.data[e.klen:], b)
+		e.setBytes(e.dataBytes()[:need])
+		copy(e.dataBytes()[e.klen:], b)
 		return e
 	}
 	if e.flags&flagInline == 0 && need > maxBlobInline {
@@ -132,12 +131,12 @@ func (tx *Tx) setBlob(e *Entry, b []byte) *Entry {
 		d := make([]byte, need, roundAlloc(need))
 		copy(d, e.Key())
 		copy(d[e.klen:], b)
-		e.data = d
+		e.setBytes(d)
 		s.addUsed(e.size() - before)
 		return e
 	}
-	nw := newBlobEntry(e.hash, e.Key(), len(b))
-	copy(nw.data[nw.klen:], b)
+	nw := newBlobEntry(0, e.Key(), len(b))
+	copy(nw.dataBytes()[nw.klen:], b)
 	nw.obj = e.obj
 	s.replaceLocked(e, nw)
 	return nw
@@ -148,7 +147,6 @@ func (tx *Tx) setBlob(e *Entry, b []byte) *Entry {
 // carry over, and the shard's accounting follows. REQUIRES: write lock.
 func (s *shard) replaceLocked(old, nw *Entry) {
 	before := old.size()
-	nw.hash = old.hash
 	nw.expireAt = old.expireAt
 	nw.kind = old.kind
 	nw.enc = old.enc

@@ -275,9 +275,9 @@ func (st *Store) popValid(p eviction.Policy) (evictCand, bool) {
 		if !ok {
 			return c, false
 		}
-		sh := &c.db.shards[c.db.shardIndex(c.e.hash)]
+		sh := &c.db.shards[c.db.shardIndex(st.hash(c.e.Key()))]
 		sh.lockWalk()
-		valid := sh.tab.lookup(c.e.hash, c.e.Key()) == c.e && c.e.access.Load() == c.word &&
+		valid := sh.tab.lookup(st.hash(c.e.Key()), c.e.Key()) == c.e && c.e.access.Load() == c.word &&
 			(!p.Volatile() || c.e.expireAt != 0)
 		sh.unlockWalk()
 		if valid {
@@ -301,9 +301,9 @@ func (st *Store) nextNewcomer(p eviction.Policy) (evictCand, bool) {
 			continue
 		}
 		slot.e.Store(nil)
-		sh := &db.shards[db.shardIndex(e.hash)]
+		sh := &db.shards[db.shardIndex(st.hash(e.Key()))]
 		sh.lockWalk()
-		live := sh.tab.lookup(e.hash, e.Key()) == e && (!p.Volatile() || e.expireAt != 0)
+		live := sh.tab.lookup(st.hash(e.Key()), e.Key()) == e && (!p.Volatile() || e.expireAt != 0)
 		var word uint32
 		if live {
 			word = e.access.Load()
@@ -325,11 +325,11 @@ func (st *Store) admit(nc evictCand, p eviction.Policy, m *accessMode, now int64
 	if !ok || victim.e == nc.e {
 		return st.evictCand(nc)
 	}
-	if m.sketch.Estimate(nc.e.hash) > m.sketch.Estimate(victim.e.hash) {
+	if m.sketch.Estimate(st.hash(nc.e.Key())) > m.sketch.Estimate(st.hash(victim.e.Key())) {
 		return st.evictCand(victim)
 	}
 	// The victim stays a candidate for the next eviction.
-	st.ev.pool.Offer(eviction.Score(p, victim.word, victim.e.expireAt, m.sketch.Estimate(victim.e.hash), now, &m.params), victim)
+	st.ev.pool.Offer(eviction.Score(p, victim.word, victim.e.expireAt, m.sketch.Estimate(st.hash(victim.e.Key())), now, &m.params), victim)
 	return st.evictCand(nc)
 }
 
@@ -355,7 +355,7 @@ func (st *Store) populate(p eviction.Policy, m *accessMode, now int64) {
 				w := e.access.Load()
 				var freq int
 				if m.sketch != nil {
-					freq = m.sketch.Estimate(e.hash)
+					freq = m.sketch.Estimate(st.hash(e.Key()))
 				}
 				st.ev.pool.Offer(eviction.Score(p, w, e.expireAt, freq, now, &m.params), evictCand{e, db, w})
 			})
@@ -463,9 +463,9 @@ func (st *Store) evictRandom(volatile bool) bool {
 
 // evictCand deletes a candidate if it is still present.
 func (st *Store) evictCand(c evictCand) bool {
-	sh := &c.db.shards[c.db.shardIndex(c.e.hash)]
+	sh := &c.db.shards[c.db.shardIndex(st.hash(c.e.Key()))]
 	sh.lockOne()
-	ok := sh.tab.lookup(c.e.hash, c.e.Key()) == c.e
+	ok := sh.tab.lookup(st.hash(c.e.Key()), c.e.Key()) == c.e
 	if ok {
 		st.evictLocked(c.db, sh, c.e)
 	}

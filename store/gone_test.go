@@ -90,7 +90,7 @@ func TestStreamGoneHooks(t *testing.T) {
 	active = nil
 	var e *Entry
 	run("set up eviction", nil, func() { putStream(db1, "t", 0); e = tx.LookupIn(db1, []byte("t")) })
-	sh := &db1.shards[db1.shardIndex(e.hash)]
+	sh := &db1.shards[db1.shardIndex(st.hash(e.Key()))]
 	sh.lockOne()
 	st.evictLocked(db1, sh, e)
 	sh.unlockOne()

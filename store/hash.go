@@ -578,12 +578,12 @@ func (tx *Tx) insertHash(key, blob []byte, ht *hashTable) *Entry {
 		e.obj = ht
 	} else {
 		e = newBlobEntry(h, key, len(blob))
-		copy(e.data[e.klen:], blob)
+		copy(e.dataBytes()[e.klen:], blob)
 		e.obj = hashLP
 	}
 	e.kind = KindHash
 	e.access.Store(tx.lru)
-	s.insertLocked(e)
+	s.insertLocked(e, h)
 	return e
 }
 
@@ -602,8 +602,8 @@ func lpToTable(b []byte) *hashTable {
 // hashConvert turns e's compact hash into a table, in a new entry.
 func (tx *Tx) hashConvert(e *Entry) (*Entry, *hashTable) {
 	ht := lpToTable(e.blob())
-	s := &tx.db.shards[tx.db.shardIndex(e.hash)]
-	nw := newBlobEntry(e.hash, e.Key(), 0)
+	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
+	nw := newBlobEntry(0, e.Key(), 0)
 	nw.obj = ht
 	s.replaceLocked(e, nw)
 	return nw, ht

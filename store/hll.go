@@ -616,9 +616,9 @@ func (tx *Tx) storeHLL(e *Entry, h *hllVal, before int64) {
 	v, kl := h.b, int(e.klen)
 	switch {
 	case h.full != nil && &h.full[:kl+1][kl] == &v[0]:
-		e.data = h.full[:kl+len(v)]
-	case cap(e.data) > kl && &e.data[:kl+1][kl] == &v[0]:
-		e.data = e.data[:kl+len(v)]
+		e.setBytes(h.full[:kl+len(v)])
+	case cap(e.dataBytes()) > kl && &e.dataBytes()[:kl+1][kl] == &v[0]:
+		e.setBytes(e.dataBytes()[:kl+len(v)])
 	default:
 		panic("store: HLL value outside its entry")
 	}

@@ -116,8 +116,7 @@ func newEntry(h uint64, key, val []byte) *Entry {
 	buf = buf[:n]
 	copy(buf, key)
 	copy(buf[len(key):], val)
-	e.data = buf
-	e.hash = h
+	e.setBytes(buf)
 	e.klen = uint32(len(key))
 	e.heapIdx = -1
 	return e
@@ -133,10 +132,10 @@ func (e *Entry) inlineCap() int {
 		return 0
 	}
 	base := uintptr(unsafe.Pointer(e)) + unsafe.Sizeof(Entry{})
-	if uintptr(unsafe.Pointer(unsafe.SliceData(e.data))) != base {
+	if uintptr(unsafe.Pointer(unsafe.SliceData(e.dataBytes()))) != base {
 		return 0 // data moved out to a separate slice
 	}
-	return cap(e.data)
+	return cap(e.dataBytes())
 }
 
 // setData replaces e's key+value bytes with key ++ val, reusing the current
@@ -144,16 +143,16 @@ func (e *Entry) inlineCap() int {
 // reused when it fits: it costs nothing extra).
 func (e *Entry) setData(key, val []byte) {
 	need := len(key) + len(val)
-	c := cap(e.data)
+	c := cap(e.dataBytes())
 	if c >= need && (e.inlineCap() > 0 || c <= 2*need+32) {
-		e.data = e.data[:need]
-		copy(e.data, key)
-		copy(e.data[len(key):], val)
+		e.setBytes(e.dataBytes()[:need])
+		copy(e.dataBytes(), key)
+		copy(e.dataBytes()[len(key):], val)
 	} else {
 		d := make([]byte, need)
 		copy(d, key)
 		copy(d[len(key):], val)
-		e.data = d
+		e.setBytes(d)
 	}
 	e.klen = uint32(len(key))
 }
@@ -166,7 +165,7 @@ func (e *Entry) size() int64 {
 	if ic := e.inlineCap(); ic > 0 {
 		n = int64(roundAlloc(int(unsafe.Sizeof(Entry{}))+ic)) + 8
 	} else {
-		n = int64(entryOverhead) + int64(roundAlloc(cap(e.data)))
+		n = int64(entryOverhead) + int64(roundAlloc(cap(e.dataBytes())))
 		if e.flags&flagInline != 0 {
 			// The unused inline array still occupies the allocation.
 			n += 64

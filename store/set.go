@@ -429,7 +429,7 @@ func (e *Entry) set() Set {
 	if ht, ok := e.obj.(*setHT); ok {
 		return Set{ht: ht}
 	}
-	return Set{data: e.data, off: int(e.klen)}
+	return Set{data: e.dataBytes(), off: int(e.klen)}
 }
 
 // syncSet stores a changed view back into e.
@@ -441,10 +441,10 @@ func (e *Entry) syncSet(s *Set) {
 		}
 		return
 	}
-	e.data = s.data
-	if c := cap(e.data); c > 2*len(e.data)+64 && e.inlineCap() == 0 {
+	e.setBytes(s.data)
+	if d := e.dataBytes(); cap(d) > 2*len(d)+64 && e.inlineCap() == 0 {
 		// Mostly empty after removals: give the memory back.
-		e.data = append([]byte(nil), e.data...)
+		e.setBytes(append([]byte(nil), d...))
 	}
 }
 

@@ -97,6 +97,7 @@ func New(cfg Config) (*Store, error) {
 		for j := range db.shards {
 			db.shards[j].next = &db.nexts[j]
 			db.shards[j].db = db
+			db.shards[j].tab.seed = &st.seed
 		}
 		db.initGroups(cfg.Shards)
 		st.dbs = append(st.dbs, db)
@@ -267,8 +268,8 @@ func (s *shard) addUsed(d int64) {
 }
 
 // insertLocked adds a new entry. REQUIRES: write lock.
-func (s *shard) insertLocked(e *Entry) {
-	s.tab.insert(e)
+func (s *shard) insertLocked(e *Entry, h uint64) {
+	s.tab.insert(e, h)
 	s.keys.Add(1)
 	s.addUsed(e.size())
 	if s.db.store.admitting.Load() {

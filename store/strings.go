@@ -138,7 +138,7 @@ func (tx *Tx) SetRangeKey(key []byte, offset int64, v []byte, limit int64) (int,
 		e = tx.SetString(key, nil, 0)
 		before := e.size()
 		n := len(key) + int(offset) + len(v)
-		e.data = append(make([]byte, 0, n), key...)[:n]
+		e.setBytes(append(make([]byte, 0, n), key...)[:n])
 		tx.Resized(e, before)
 	}
 	return tx.SetRange(e, int(offset), v), true, nil

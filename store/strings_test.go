@@ -190,8 +190,8 @@ func TestStringOpsLimits(t *testing.T) {
 	if n, _, err := tx.SetRangeKey([]byte("new"), 1000, []byte("x"), 1<<20); n != 1001 || err != nil {
 		t.Fatalf("SetRangeKey on a missing key: %d %v", n, err)
 	}
-	if e := tx.Lookup([]byte("new")); cap(e.data) != len(e.data) || e.Str()[999] != 0 || e.Str()[1000] != 'x' || e.Encoding() != "raw" {
-		t.Fatalf("new SetRangeKey value: cap %d len %d enc %s", cap(e.data), len(e.data), e.Encoding())
+	if e := tx.Lookup([]byte("new")); cap(e.dataBytes()) != len(e.dataBytes()) || e.Str()[999] != 0 || e.Str()[1000] != 'x' || e.Encoding() != "raw" {
+		t.Fatalf("new SetRangeKey value: cap %d len %d enc %s", cap(e.dataBytes()), len(e.dataBytes()), e.Encoding())
 	}
 	if n, ch, err := tx.SetRangeKey([]byte("none"), 7, nil, 4); n != 0 || ch || err != nil || tx.Lookup([]byte("none")) != nil {
 		t.Fatalf("empty SetRangeKey on a missing key: %d %v %v", n, ch, err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
 )
@@ -22,7 +23,13 @@ import (
 type table struct {
 	buckets []*Entry
 	count   int
+	// seed is the store's hash seed: entries do not keep their hash, so
+	// removal and resizing recompute it from the key.
+	seed *maphash.Seed
 }
+
+// hashOf returns key's hash (Store.hash).
+func (t *table) hashOf(key []byte) uint64 { return maphash.Bytes(*t.seed, key) }
 
 // minBuckets is the size a table starts at on its first insert.
 const minBuckets = 8
@@ -33,15 +40,16 @@ func (t *table) lookup(h uint64, key []byte) *Entry {
 		return nil
 	}
 	for e := t.buckets[h&uint64(len(t.buckets)-1)]; e != nil; e = e.next {
-		if e.hash == h && string(e.data[:e.klen]) == string(key) {
+		if e.klen == uint32(len(key)) && string(e.dataBytes()[:e.klen]) == string(key) {
 			return e
 		}
 	}
 	return nil
 }
 
-// insert links e, which must not be present, into the table.
-func (t *table) insert(e *Entry) {
+// insert links e, which must not be present and whose key hashes to h, into
+// the table.
+func (t *table) insert(e *Entry, h uint64) {
 	if t.count >= len(t.buckets) {
 		n := len(t.buckets) * 2
 		if n < minBuckets {
@@ -49,7 +57,7 @@ func (t *table) insert(e *Entry) {
 		}
 		t.resize(n)
 	}
-	i := e.hash & uint64(len(t.buckets)-1)
+	i := h & uint64(len(t.buckets)-1)
 	e.next = t.buckets[i]
 	t.buckets[i] = e
 	t.count++
@@ -57,7 +65,7 @@ func (t *table) insert(e *Entry) {
 
 // replace swaps old for new in old's chain position; both have the same key.
 func (t *table) replace(old, new *Entry) {
-	i := old.hash & uint64(len(t.buckets)-1)
+	i := t.hashOf(old.Key()) & uint64(len(t.buckets)-1)
 	p := &t.buckets[i]
 	for *p != old {
 		p = &(*p).next
@@ -69,7 +77,7 @@ func (t *table) replace(old, new *Entry) {
 
 // remove unlinks e, which must be present, and shrinks a sparse table.
 func (t *table) remove(e *Entry) {
-	i := e.hash & uint64(len(t.buckets)-1)
+	i := t.hashOf(e.Key()) & uint64(len(t.buckets)-1)
 	p := &t.buckets[i]
 	for *p != e {
 		p = &(*p).next
@@ -93,7 +101,7 @@ func (t *table) resize(n int) {
 	for _, e := range t.buckets {
 		for e != nil {
 			next := e.next
-			i := e.hash & mask
+			i := t.hashOf(e.Key()) & mask
 			e.next = nb[i]
 			nb[i] = e
 			e = next

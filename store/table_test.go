@@ -8,7 +8,9 @@ import (
 )
 
 func newTestEntry(seed maphash.Seed, key string) *Entry {
-	return &Entry{hash: maphash.String(seed, key), data: []byte(key), klen: uint32(len(key)), heapIdx: -1}
+	e := &Entry{klen: uint32(len(key)), heapIdx: -1}
+	e.setBytes([]byte(key))
+	return e
 }
 
 // TestTableScanGuarantee checks the reverse-binary cursor's promise: every
@@ -18,11 +20,11 @@ func TestTableScanGuarantee(t *testing.T) {
 	seed := maphash.MakeSeed()
 	r := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 50; round++ {
-		var tab table
+		tab := table{seed: &seed}
 		stable := map[string]bool{}
 		for i := 0; i < 200; i++ {
 			k := fmt.Sprintf("stable:%d:%d", round, i)
-			tab.insert(newTestEntry(seed, k))
+			tab.insert(newTestEntry(seed, k), maphash.String(seed, k))
 			stable[k] = true
 		}
 		var churn []*Entry
@@ -37,7 +39,7 @@ func TestTableScanGuarantee(t *testing.T) {
 			if r.IntN(2) == 0 && len(churn) < 3000 {
 				for i := 0; i < r.IntN(400); i++ {
 					e := newTestEntry(seed, fmt.Sprintf("churn:%d:%d:%d", round, steps, i))
-					tab.insert(e)
+					tab.insert(e, maphash.Bytes(seed, e.Key()))
 					churn = append(churn, e)
 				}
 			} else {
@@ -66,9 +68,9 @@ func TestTableScanGuarantee(t *testing.T) {
 // unchanging table returns each entry exactly once.
 func TestTableNoDuplicatesWhenStable(t *testing.T) {
 	seed := maphash.MakeSeed()
-	var tab table
+	tab := table{seed: &seed}
 	for i := 0; i < 5000; i++ {
-		tab.insert(newTestEntry(seed, fmt.Sprint(i)))
+		tab.insert(newTestEntry(seed, fmt.Sprint(i)), maphash.String(seed, fmt.Sprint(i)))
 	}
 	count := map[string]int{}
 	var cursor uint64
@@ -90,22 +92,22 @@ func TestTableNoDuplicatesWhenStable(t *testing.T) {
 
 func TestTableLookupInsertRemove(t *testing.T) {
 	seed := maphash.MakeSeed()
-	var tab table
+	tab := table{seed: &seed}
 	es := map[string]*Entry{}
 	for i := 0; i < 1000; i++ {
 		k := fmt.Sprint("k", i)
 		e := newTestEntry(seed, k)
-		tab.insert(e)
+		tab.insert(e, maphash.Bytes(seed, e.Key()))
 		es[k] = e
 	}
 	for k, e := range es {
-		if got := tab.lookup(e.hash, []byte(k)); got != e {
+		if got := tab.lookup(maphash.String(seed, k), []byte(k)); got != e {
 			t.Fatalf("lookup %s", k)
 		}
 	}
 	for k, e := range es {
 		tab.remove(e)
-		if tab.lookup(e.hash, []byte(k)) != nil {
+		if tab.lookup(maphash.String(seed, k), []byte(k)) != nil {
 			t.Fatalf("%s still present", k)
 		}
 	}

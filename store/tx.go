@@ -297,7 +297,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	if e == nil {
 		e = newEntry(h, key, val)
 		e.access.Store(tx.lru)
-		s.insertLocked(e)
+		s.insertLocked(e, h)
 		if at != 0 {
 			s.setExpireLocked(e, at)
 			tx.st.expiryScheduled(at)
@@ -325,36 +325,36 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 // the new length. Like Redis's sds, the buffer grows geometrically, so
 // repeated APPENDs are amortised O(1); the encoding becomes raw.
 func (tx *Tx) AppendString(e *Entry, v []byte) int {
-	s := &tx.db.shards[tx.db.shardIndex(e.hash)]
+	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
 	before := e.size()
-	e.data = append(e.data, v...)
+	e.setBytes(append(e.dataBytes(), v...))
 	e.enc = encRaw
 	e.obj = nil // drop hll.go's byte past the end, as Redis re-terminates
 	s.addUsed(e.size() - before)
-	return len(e.data) - int(e.klen)
+	return len(e.dataBytes()) - int(e.klen)
 }
 
 // SetRange overwrites a string entry's bytes from offset with v, padding
 // with zero bytes when offset is past the end, and returns the new length.
 func (tx *Tx) SetRange(e *Entry, offset int, v []byte) int {
-	s := &tx.db.shards[tx.db.shardIndex(e.hash)]
+	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
 	before := e.size()
 	end := int(e.klen) + offset + len(v)
-	if end > len(e.data) {
-		if end <= cap(e.data) {
-			old := len(e.data)
-			e.data = e.data[:end]
-			clear(e.data[old:])
+	if end > len(e.dataBytes()) {
+		if end <= cap(e.dataBytes()) {
+			old := len(e.dataBytes())
+			e.setBytes(e.dataBytes()[:end])
+			clear(e.dataBytes()[old:])
 		} else {
 			nd := make([]byte, end, end+end/4)
-			copy(nd, e.data)
-			e.data = nd
+			copy(nd, e.dataBytes())
+			e.setBytes(nd)
 		}
 	}
-	copy(e.data[int(e.klen)+offset:], v)
+	copy(e.dataBytes()[int(e.klen)+offset:], v)
 	e.enc = encRaw
 	s.addUsed(e.size() - before)
-	return len(e.data) - int(e.klen)
+	return len(e.dataBytes()) - int(e.klen)
 }
 
 // PutIn stores a value of any kind under key in db, replacing what was
@@ -380,7 +380,7 @@ func (tx *Tx) putIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 	e := newEntry(h, key, str)
 	e.kind, e.obj = kind, obj
 	e.access.Store(tx.lru)
-	s.insertLocked(e)
+	s.insertLocked(e, h)
 	if at != 0 {
 		s.setExpireLocked(e, at)
 		tx.st.expiryScheduled(at)
@@ -404,7 +404,7 @@ func (tx *Tx) CloneEntryTo(db *DB, key []byte, src *Entry, cloneObj func(any) an
 // MoveEntry moves src (found in srcDB) to key in dstDB, keeping its value,
 // TTL and encoding, replacing what was at the destination (RENAME, MOVE).
 func (tx *Tx) MoveEntry(srcDB *DB, src *Entry, dstDB *DB, key []byte) *Entry {
-	s := &srcDB.shards[srcDB.shardIndex(src.hash)]
+	s := &srcDB.shards[srcDB.shardIndex(tx.st.hash(src.Key()))]
 	s.deleteLocked(src)
 	tx.removed(srcDB, src)
 	e := tx.putIn(dstDB, key, src.kind, src.Str(), src.obj, src.expireAt, true)
@@ -423,7 +423,7 @@ func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
 	if e == nil {
 		return false
 	}
-	s := &db.shards[db.shardIndex(e.hash)]
+	s := &db.shards[db.shardIndex(tx.st.hash(e.Key()))]
 	s.deleteLocked(e)
 	tx.noteDeleted(db, key)
 	tx.removed(db, e)
@@ -433,7 +433,7 @@ func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
 // SetExpire sets e's absolute expiry in ms (0 removes the TTL). e must be in
 // the Tx's database.
 func (tx *Tx) SetExpire(e *Entry, at int64) {
-	tx.db.shards[tx.db.shardIndex(e.hash)].setExpireLocked(e, at)
+	tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))].setExpireLocked(e, at)
 	tx.st.expiryScheduled(at)
 }
 
@@ -444,7 +444,7 @@ func (e *Entry) Size() int64 { return e.size() }
 // Resized re-accounts e after its value changed in place; before is
 // e.Size() measured before the change.
 func (tx *Tx) Resized(e *Entry, before int64) {
-	tx.db.shards[tx.db.shardIndex(e.hash)].addUsed(e.size() - before)
+	tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))].addUsed(e.size() - before)
 }
 
 // FlushLocked empties db. REQUIRES: LockAll over db. The old tables are left
@@ -452,7 +452,7 @@ func (tx *Tx) Resized(e *Entry, before int64) {
 func (tx *Tx) FlushLocked(db *DB) {
 	for i := range db.shards {
 		s := &db.shards[i]
-		s.tab = table{}
+		s.tab = table{seed: s.tab.seed}
 		s.exp = nil
 		s.next.Store(0)
 		s.keys.Store(0)

@@ -1174,7 +1174,7 @@ func (z *zsetEditor) close(db *DB, e *Entry, before int64) bool {
 			lpScratch.Put(z.buf)
 		}
 	}
-	s := &db.shards[db.shardIndex(e.hash)]
+	s := &db.shards[db.shardIndex(db.store.hash(e.Key()))]
 	s.addUsed(e.size() - before)
 	if z.len() == 0 {
 		s.deleteLocked(e)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"unsafe"
 )
 
 func TestParseScore(t *testing.T) {
@@ -417,9 +418,9 @@ func TestZSetModel(t *testing.T) {
 func entryAccounted(e *Entry) int64 {
 	var n int64
 	if ic := e.inlineCap(); ic > 0 {
-		n = int64(roundAlloc(80+ic)) + 8
+		n = int64(roundAlloc(int(unsafe.Sizeof(Entry{}))+ic)) + 8
 	} else {
-		n = int64(entryOverhead) + int64(roundAlloc(cap(e.data)))
+		n = int64(entryOverhead) + int64(roundAlloc(cap(e.dataBytes())))
 	}
 	switch o := e.obj.(type) {
 	case *zsetLP:
