@@ -768,3 +768,22 @@ func TestBlockManyClients(t *testing.T) {
 	}
 	waitIdle(t, admin)
 }
+
+// TestBlockedClientListCmd: CLIENT LIST names a blocked client's command
+// (cmd=blpop), and a client's own CLIENT LIST line names CLIENT LIST, as
+// Redis sets the last command before running it.
+func TestBlockedClientListCmd(t *testing.T) {
+	srv := startServer(t)
+	admin := dial(t, srv)
+	c := dial(t, srv)
+	blockInOrder(t, admin, blocker{c, words("BLPOP q 0")})
+	list := admin.MustDo(t, "CLIENT", "LIST")
+	if !strings.Contains(list, "flags=b ") || !strings.Contains(list, "cmd=blpop ") {
+		t.Fatalf("blocked client not listed with cmd=blpop:\n%s", list)
+	}
+	if !strings.Contains(list, "cmd=client|list ") {
+		t.Fatalf("the caller's line does not name CLIENT LIST:\n%s", list)
+	}
+	admin.MustDo(t, "RPUSH", "q", "a")
+	expectReply(t, c, bulkArr("q", "a"))
+}

@@ -285,6 +285,9 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 	if c.async != nil {
 		c.stageOut()
 	}
+	// CLIENT LIST's cmd= names the running command (a blocked BLPOP, the
+	// CLIENT LIST itself), as Redis sets lastcmd before calling.
+	c.lastCmd.Store(cmd)
 	c.run(cmd, args)
 	if len(c.deferredReady) > 0 {
 		c.serveDeferred()
@@ -296,7 +299,6 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 	c.blockedFor = 0
 	cmd.stats.call(int(c.id), usec, c.errors != errs)
 	c.srv.stats.commandsProcessed.Add(int(c.id), 1)
-	c.lastCmd.Store(cmd)
 	c.srv.observe(c, cmd, args, usec) // histograms, slow log, MONITOR (slowlog.go)
 }
 
