@@ -27,6 +27,13 @@ func TestNodeBullMQ(t *testing.T) {
 	runNodeTest(t, "bullmq.test.mjs")
 }
 
+// TestNodeSessions runs an express-session store on connect-redis and
+// node-redis (tests/node/session.test.mjs: sessions created, updated, read
+// back with their TTL, listed, destroyed and cleared) against a fresh ember.
+func TestNodeSessions(t *testing.T) {
+	runNodeTest(t, "session.test.mjs")
+}
+
 // runNodeTest runs one test file of tests/node with `node --test` against
 // a fresh ember. It installs the suite's locked packages with `npm ci` when
 // node_modules is missing or older than package-lock.json.
