@@ -34,6 +34,13 @@ func TestNodeSessions(t *testing.T) {
 	runNodeTest(t, "session.test.mjs")
 }
 
+// TestNodeSocketIO runs two socket.io servers sharing broadcasts and rooms
+// through @socket.io/redis-adapter on ember's pub/sub
+// (tests/node/socketio.test.mjs).
+func TestNodeSocketIO(t *testing.T) {
+	runNodeTest(t, "socketio.test.mjs")
+}
+
 // runNodeTest runs one test file of tests/node with `node --test` against
 // a fresh ember. It installs the suite's locked packages with `npm ci` when
 // node_modules is missing or older than package-lock.json.
