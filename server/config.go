@@ -837,6 +837,7 @@ type ConfigError struct {
 	Reason string
 }
 
+// Error formats the error as Redis prints a bad configuration line.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("*** FATAL CONFIG FILE ERROR (ember %s) ***\nReading the configuration file, at line %d\n>>> '%s'\n%s", Version, e.Line, e.Text, e.Reason)
 }

@@ -55,6 +55,7 @@ const (
 // "-ERR <Msg>" and closed.
 type ProtocolError struct{ Msg string }
 
+// Error returns the Redis-style message, without the ERR prefix.
 func (e *ProtocolError) Error() string { return e.Msg }
 
 var (

@@ -420,6 +420,7 @@ var setRand = rand.New(runtimeSource{})
 
 type runtimeSource struct{}
 
+// Uint64 draws from the runtime's per-thread generator (no shared state).
 func (runtimeSource) Uint64() uint64 { return rand.Uint64() }
 
 // Stored sets.
