@@ -463,3 +463,9 @@ const (
 func errTrackingPrefixOverlap(p, other string) string {
 	return "ERR Prefix '" + p + "' overlaps with another provided prefix '" + other + "'. Prefixes for a single client must not overlap."
 }
+
+// errTrackingPrefixExisting reports a BCAST prefix overlapping one the
+// client registered before.
+func errTrackingPrefixExisting(p, other string) string {
+	return "ERR Prefix '" + p + "' overlaps with an existing prefix '" + other + "'. Prefixes for a single client must not overlap."
+}

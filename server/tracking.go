@@ -155,17 +155,13 @@ func cmdClientTracking(c *Client, args [][]byte) {
 		return
 	}
 	if mode&trkBcast != 0 {
-		var all []string
+		var existing []string
 		if cur != nil && cur.on {
-			all = cur.prefixes
+			existing = cur.prefixes
 		}
-		for i, p := range prefixes {
-			for _, q := range append(all[:len(all):len(all)], prefixes[:i]...) {
-				if strings.HasPrefix(p, q) || strings.HasPrefix(q, p) {
-					c.WriteError(errTrackingPrefixOverlap(p, q))
-					return
-				}
-			}
+		if msg := prefixCollision(existing, prefixes); msg != "" {
+			c.WriteError(msg)
+			return
 		}
 	}
 	var target *Client
@@ -203,6 +199,7 @@ func (t *tracker) enable(c *Client, mode uint8, redirect int64, target *Client, 
 	}
 	s.on, s.mode, s.redirect, s.target = true, mode, redirect, target
 	s.prefixes = append(s.prefixes, prefixes...)
+	slices.Sort(s.prefixes) // Redis keeps them in a radix tree
 	s.caching = false
 	if t.clients == nil {
 		t.clients = make(map[int64]*Client)
@@ -486,32 +483,43 @@ func (t *tracker) broadcast(keys [][]byte, writer int64) {
 		if s.mode&trkBcast == 0 || (s.mode&trkNoloop != 0 && id == writer) {
 			continue
 		}
-		var body []byte
-		n := 0
-		for _, k := range keys {
-			if matchesPrefix(s.prefixes, k) {
-				body = appendBulk2(body, k)
-				n++
-			}
+		prefixes := s.prefixes
+		if len(prefixes) == 0 {
+			prefixes = []string{""}
 		}
-		if n > 0 {
-			t.send(c, append([]byte("*"+strconv.Itoa(n)+"\r\n"), body...))
+		for _, p := range prefixes {
+			var body []byte
+			n := 0
+			for _, k := range keys {
+				if strings.HasPrefix(string(k), p) {
+					body = appendBulk2(body, k)
+					n++
+				}
+			}
+			if n > 0 {
+				t.send(c, append([]byte("*"+strconv.Itoa(n)+"\r\n"), body...))
+			}
 		}
 	}
 }
 
-// matchesPrefix reports whether key starts with one of prefixes (no
-// prefix: every key).
-func matchesPrefix(prefixes []string, key []byte) bool {
-	if len(prefixes) == 0 {
-		return true
-	}
-	for _, p := range prefixes {
-		if strings.HasPrefix(string(key), p) {
-			return true
+// prefixCollision returns Redis's error for BCAST prefixes of which one
+// is a prefix of another (checkPrefixCollisions), or "".
+func prefixCollision(existing, prefixes []string) string {
+	overlap := func(a, b string) bool { return strings.HasPrefix(a, b) || strings.HasPrefix(b, a) }
+	for i, p := range prefixes {
+		for _, q := range existing {
+			if overlap(p, q) {
+				return errTrackingPrefixExisting(p, q)
+			}
+		}
+		for j, q := range prefixes {
+			if i != j && overlap(p, q) {
+				return errTrackingPrefixOverlap(p, q)
+			}
 		}
 	}
-	return false
+	return ""
 }
 
 // send delivers an invalidation (body: the key array or null) for the
