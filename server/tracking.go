@@ -23,7 +23,7 @@ import (
 // of the client's prefixes notifies it. NOLOOP skips the client's own
 // writes. FLUSHDB and FLUSHALL send every tracking client an invalidation
 // with a null key list and empty the table. The table holds at most
-// trackingMaxKeys keys: past it, keys are evicted with an invalidation.
+// tracking-table-max-keys keys (0: no bound): past it, keys are evicted with an invalidation.
 //
 // Invalidations are driven by the journal: a subscriber exists only while
 // some client tracks. Messages go to the client (a RESP3 push), or with
@@ -44,11 +44,23 @@ type tracker struct {
 	mu      sync.Mutex
 	keys    map[string]map[int64]struct{}
 	clients map[int64]*Client // clients with tracking on
+	items   int64             // (key, client) pairs in keys
 	n       atomic.Int64      // len(clients)
 }
 
-// trackingMaxKeys bounds the table, as tracking-table-max-keys's default.
-const trackingMaxKeys = 1000000
+// stats are INFO's tracking figures: clients tracking, keys and (key,
+// client) pairs in the table, distinct BCAST prefixes.
+func (t *tracker) stats() (clients, keys, items, prefixes int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	seen := make(map[string]struct{})
+	for _, c := range t.clients {
+		for _, p := range c.trk.prefixes {
+			seen[p] = struct{}{}
+		}
+	}
+	return int64(len(t.clients)), int64(len(t.keys)), t.items, int64(len(seen))
+}
 
 // Tracking modes.
 const (
@@ -220,7 +232,7 @@ func (t *tracker) disable(c *Client) {
 	delete(t.clients, c.id)
 	last := len(t.clients) == 0
 	if last {
-		t.keys = nil
+		t.keys, t.items = nil, 0
 	}
 	t.n.Add(-1)
 	t.mu.Unlock()
@@ -396,10 +408,17 @@ func (t *tracker) remember(c *Client, pos []int, args [][]byte) {
 			ids = make(map[int64]struct{}, 1)
 			t.keys[string(args[i])] = ids
 		}
-		ids[c.id] = struct{}{}
+		if _, ok := ids[c.id]; !ok {
+			ids[c.id] = struct{}{}
+			t.items++
+		}
+	}
+	max := c.srv.cfg.Int("tracking-table-max-keys")
+	if max <= 0 {
+		return
 	}
 	for k, ids := range t.keys {
-		if len(t.keys) <= trackingMaxKeys {
+		if int64(len(t.keys)) <= max {
 			break
 		}
 		t.invalidateKey(k, ids, 0)
@@ -426,7 +445,7 @@ func (t *tracker) onMutation(s *Server, m *store.Mutation) {
 			}
 			t.send(c, null)
 		}
-		t.keys = nil
+		t.keys, t.items = nil, 0
 		return
 	}
 	if len(m.Args) < 2 {
@@ -472,6 +491,7 @@ func (t *tracker) invalidateKey(key string, ids map[int64]struct{}, writer int64
 		}
 		t.send(c, body)
 	}
+	t.items -= int64(len(ids))
 	delete(t.keys, key)
 }
 

@@ -200,3 +200,27 @@ func TestTrackingRedirect(t *testing.T) {
 		t.Fatalf("tracking client: %q", r)
 	}
 }
+
+// The table is bounded by tracking-table-max-keys: past it, keys are
+// evicted with an invalidation. INFO counts clients, keys and items.
+func TestTrackingMaxKeys(t *testing.T) {
+	srv := startServer(t)
+	c := resp3Tracking(t, srv)
+	ctl := dial(t, srv)
+	ctl.MustDo(t, "CONFIG", "SET", "tracking-table-max-keys", "2")
+	c.MustDo(t, "MGET", "a", "b")
+	if v := infoField(t, ctl, "clients", "tracking_clients"); v != "1" {
+		t.Fatalf("tracking_clients %s", v)
+	}
+	if v := infoField(t, ctl, "stats", "tracking_total_keys"); v != "2" {
+		t.Fatalf("tracking_total_keys %s", v)
+	}
+	c.MustDo(t, "GET", "c")
+	r, err := c.Read()
+	if err != nil || !strings.HasPrefix(r, ">2\r\n$10\r\ninvalidate\r\n*1\r\n") {
+		t.Fatalf("eviction: %q %v", r, err)
+	}
+	if v := infoField(t, ctl, "stats", "tracking_total_items"); v != "2" {
+		t.Fatalf("tracking_total_items %s", v)
+	}
+}
