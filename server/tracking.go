@@ -249,8 +249,11 @@ func (t *tracker) disable(c *Client) {
 	}
 }
 
-// trackingClosed forgets a closing client's tracking.
+// trackingClosed forgets a closing client's tracking, and marks it gone
+// (closing stop, as finishAsync would next) for the clients redirecting
+// to it.
 func (c *Client) trackingClosed() {
+	c.stopOnce.Do(func() { close(c.stop) })
 	if c.trk != nil && c.trk.on {
 		c.srv.tracking.disable(c)
 	}
@@ -320,7 +323,7 @@ func cmdClientTrackinginfo(c *Client, args [][]byte) {
 		if s.mode&trkNoloop != 0 {
 			flags = append(flags, "noloop")
 		}
-		if s.redirect != 0 && (s.target == nil || s.target.killed.Load()) {
+		if s.redirect != 0 && (s.target == nil || s.target.gone()) {
 			flags = append(flags, "broken_redirect")
 		}
 	}
@@ -347,11 +350,9 @@ func (c *Client) trackBefore(cmd *Command, args [][]byte) {
 	if !s.on {
 		return
 	}
-	if s.redirect == 0 {
-		s.out.mu.Lock()
-		s.out.running = true
-		s.out.mu.Unlock()
-	}
+	s.out.mu.Lock()
+	s.out.running = true
+	s.out.mu.Unlock()
 	c.trackRead(cmd, args)
 }
 
@@ -546,27 +547,48 @@ func prefixCollision(existing, prefixes []string) string {
 // tracking client c. REQUIRES: t.mu.
 func (t *tracker) send(c *Client, body []byte) {
 	s := c.trk
-	recv := c
 	if s.redirect != 0 {
-		recv = s.target
-		if recv == nil || recv.killed.Load() {
+		recv := s.target
+		if recv != nil && !recv.gone() {
+			if a := recv.async; a != nil {
+				a.mu.Lock()
+				recv.appendInvalidationLocked(a, body, true)
+				a.mu.Unlock()
+			}
 			return
 		}
-	} else {
-		s.out.mu.Lock()
-		defer s.out.mu.Unlock()
-		if s.out.running {
-			s.out.pending = append(s.out.pending, append([]byte(nil), body...))
-			return
-		}
+		// Redis tells a RESP3 client its redirection is broken instead.
+		body = strconv.AppendInt([]byte(redirBroken), s.redirect, 10)
+		body = append(body, '\r', '\n')
 	}
-	a := recv.async
-	if a == nil {
+	s.out.mu.Lock()
+	defer s.out.mu.Unlock()
+	if s.out.running {
+		s.out.pending = append(s.out.pending, append([]byte(nil), body...))
 		return
 	}
-	a.mu.Lock()
-	recv.appendInvalidationLocked(a, body, s.redirect != 0)
-	a.mu.Unlock()
+	if a := c.async; a != nil {
+		a.mu.Lock()
+		c.appendInvalidationLocked(a, body, false)
+		a.mu.Unlock()
+	}
+}
+
+// redirBroken starts the push a RESP3 tracking client gets when its
+// REDIRECT client is gone (then the id and CRLF).
+const redirBroken = ">2\r\n$21\r\ntracking-redir-broken\r\n:"
+
+// gone reports whether c has been closed or killed.
+func (c *Client) gone() bool {
+	if c.killed.Load() {
+		return true
+	}
+	select {
+	case <-c.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // appendInvalidationLocked queues an invalidation message: a push in
@@ -577,6 +599,10 @@ func (c *Client) appendInvalidationLocked(a *asyncOut, body []byte, redirected b
 		return
 	}
 	switch {
+	case len(body) > 0 && body[0] == '>': // tracking-redir-broken
+		if !a.resp3 {
+			return
+		}
 	case a.resp3:
 		a.buf = append(a.buf, invalidatePush...)
 	case redirected && c.subs.Load() != nil:

@@ -224,3 +224,17 @@ func TestTrackingMaxKeys(t *testing.T) {
 		t.Fatalf("tracking_total_items %s", v)
 	}
 }
+
+// A RESP3 client whose REDIRECT client is gone is told so, instead.
+func TestTrackingRedirectBroken(t *testing.T) {
+	srv := startServer(t)
+	r := dial(t, srv)
+	id := strings.TrimSpace(strings.TrimPrefix(r.MustDo(t, "CLIENT", "ID"), ":"))
+	c := resp3Tracking(t, srv, "REDIRECT", id)
+	c.MustDo(t, "GET", "k")
+	r.Close()
+	waitConnected(t, dial(t, srv), 2)
+	w := dial(t, srv)
+	w.MustDo(t, "SET", "k", "v")
+	trackFrames(t, c, ">2\r\n$21\r\ntracking-redir-broken\r\n:"+id+"\r\n")
+}
