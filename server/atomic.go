@@ -113,6 +113,9 @@ func (c *Client) runHeld(cmd *Command, args [][]byte) {
 				c.WriteError("ERR internal error in '" + cmd.Name + "'")
 			}
 		}()
+		if c.trk != nil && c.trk.on {
+			c.trackRead(cmd, args) // EXEC's commands
+		}
 		cmd.Handler(c, args)
 	}()
 	usec := time.Since(start).Microseconds()

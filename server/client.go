@@ -85,6 +85,8 @@ type Client struct {
 	multiN   atomic.Int64 // commands queued since MULTI; -1 outside MULTI
 	multiMem atomic.Int64 // bytes of the queued commands' arguments
 	casDirty atomic.Bool  // a WATCHed key changed: EXEC will fail
+
+	trk *trackState // client-side caching, nil until CLIENT TRACKING ON (tracking.go)
 }
 
 func newClient(s *Server, conn net.Conn) *Client {
@@ -105,6 +107,7 @@ func newClient(s *Server, conn net.Conn) *Client {
 	c.authed = *s.requirePass.Load() == ""
 	c.stop = make(chan struct{})
 	c.tx.SetBeforeUnlock(c.beforeUnlock)
+	c.tx.SetClient(c.id)
 	c.tx.SetStreamGone(c.signalGone)
 	c.rd = newReader(conn, s.cfg.Int("proto-max-bulk-len"), s.cfg.Int("client-query-buffer-limit"), func() bool { return c.authed })
 	c.lastIO.Store(time.Now().UnixMilli())
@@ -126,6 +129,7 @@ func (c *Client) serve() {
 	defer c.finishAsync()
 	defer c.unsubscribeAll()
 	defer c.unwatchAll()
+	defer c.trackingClosed()
 	c.beginBatch()
 	for {
 		for {
@@ -288,7 +292,13 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 	// CLIENT LIST's cmd= names the running command (a blocked BLPOP, the
 	// CLIENT LIST itself), as Redis sets lastcmd before calling.
 	c.lastCmd.Store(cmd)
+	if c.trk != nil {
+		c.trackBefore(cmd, args)
+	}
 	c.run(cmd, args)
+	if c.trk != nil {
+		c.trackAfter(cmd)
+	}
 	if len(c.deferredReady) > 0 {
 		c.serveDeferred()
 	}

@@ -445,3 +445,27 @@ func errNoGroupForKey(group, key []byte) string {
 func errXclaimOption(opt []byte) string {
 	return "ERR Unrecognized XCLAIM option '" + string(opt) + "'"
 }
+
+// Client-side caching (CLIENT TRACKING, CLIENT CACHING).
+const (
+	errTrackingOptinOptout = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+	errTrackingPrefixBcast = "ERR PREFIX option requires BCAST mode to be enabled"
+	errTrackingRedirect    = "ERR The client ID you want redirect to does not exist"
+	errTrackingSwitchOpt   = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode."
+	errTrackingSwitchBcast = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode."
+	errCachingMode         = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+	errCachingYes          = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+	errCachingNo           = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+)
+
+// errTrackingPrefixOverlap reports two BCAST prefixes of which one is a
+// prefix of the other.
+func errTrackingPrefixOverlap(p, other string) string {
+	return "ERR Prefix '" + p + "' overlaps with another provided prefix '" + other + "'. Prefixes for a single client must not overlap."
+}
+
+// errTrackingPrefixExisting reports a BCAST prefix overlapping one the
+// client registered before.
+func errTrackingPrefixExisting(p, other string) string {
+	return "ERR Prefix '" + p + "' overlaps with an existing prefix '" + other + "'. Prefixes for a single client must not overlap."
+}

@@ -378,7 +378,8 @@ func (s *Server) infoClients(b *infoBuf) {
 	blockingKeys := int64(len(s.blocking.keys))
 	s.blocking.mu.Unlock()
 	b.int("blocked_clients", blocked)
-	b.zeros("tracking_clients")
+	trkClients, _, _, _ := s.tracking.stats()
+	b.int("tracking_clients", trkClients)
 	_, _, _, pubsubClients := s.pubsub.stats()
 	b.int("pubsub_clients", pubsubClients)
 	b.int("watching_clients", s.watches.nclients.Load())
@@ -516,8 +517,12 @@ func (s *Server) infoStats(b *infoBuf) {
 	b.zeros("latest_fork_usec",
 		"total_forks", "migrate_cached_sockets", "slave_expires_tracked_keys", "active_defrag_hits",
 		"active_defrag_misses", "active_defrag_key_hits", "active_defrag_key_misses",
-		"total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
-		"tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies")
+		"total_active_defrag_time", "current_active_defrag_time")
+	_, trkKeys, trkItems, trkPrefixes := s.tracking.stats()
+	b.int("tracking_total_keys", trkKeys)
+	b.int("tracking_total_items", trkItems)
+	b.int("tracking_total_prefixes", trkPrefixes)
+	b.zeros("unexpected_error_replies")
 	b.int("total_error_replies", s.stats.totalErrorReplies.Load())
 	b.zeros("dump_payload_sanitizations", "io_threaded_reads_processed", "io_threaded_writes_processed")
 	b.int("acl_access_denied_auth", s.info.authFailures.Load())

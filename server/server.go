@@ -54,6 +54,7 @@ type Server struct {
 	goneKeys  goneQueue                   // streams the store removed under waiters (blocking_gone.go)
 	pubsub    pubsub                      // channels and patterns (pubsub.go)
 	watches   watchRegistry               // WATCHed keys (watch.go)
+	tracking  tracker                     // client-side caching (tracking.go)
 	notify    notifier                    // keyspace notifications (notify.go)
 	outLimits atomic.Pointer[[3]outLimit] // client-output-buffer-limit by class (output.go)
 	info      infoState                   // INFO's calibration, peak memory and rates (info.go)

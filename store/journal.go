@@ -48,6 +48,8 @@ type Mutation struct {
 	// SET ... KEEPTTL but notifies "incrby".
 	Cmd     string
 	CmdArgs [][]byte
+	// Client is the id of the client whose command made the change (Tx.SetClient), 0 when none.
+	Client int64
 	// Created lists the keys the command added to the keyspace since its
 	// previous record (Redis's "new" events), Deleted the keys it removed
 	// with Tx.Delete (a collection emptied by HDEL, LPOP ...). Valid only

@@ -60,6 +60,7 @@ type Tx struct {
 	// last record, for the journal's Mutation (notify.go).
 	cmd     string
 	cmdArgs [][]byte
+	client  int64 // the client running the Tx, for records (SetClient)
 	created []KeyRef
 	deleted []KeyRef
 	mut     Mutation
@@ -493,7 +494,7 @@ func (tx *Tx) EmitIn(db *DB, args ...[]byte) {
 		return
 	}
 	tx.args = append(tx.args[:0], args...)
-	tx.mut = Mutation{DB: db.index, Args: tx.args, Cause: CauseCommand, Cmd: tx.cmd, CmdArgs: tx.cmdArgs,
+	tx.mut = Mutation{DB: db.index, Args: tx.args, Cause: CauseCommand, Cmd: tx.cmd, CmdArgs: tx.cmdArgs, Client: tx.client,
 		Created: tx.created, Deleted: tx.deleted}
 	if tx.hold.on {
 		tx.batchRecord(&tx.mut) // delivered at Release (tx_held.go)

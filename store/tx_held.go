@@ -157,7 +157,7 @@ func cmpShardRef(a, b shardRef) int {
 
 // batchRecord keeps a copy of the record being emitted by a held Tx.
 func (tx *Tx) batchRecord(m *Mutation) {
-	c := Mutation{DB: m.DB, Cause: m.Cause, Cmd: m.Cmd,
+	c := Mutation{DB: m.DB, Cause: m.Cause, Cmd: m.Cmd, Client: m.Client,
 		Args: copyArgs(m.Args), CmdArgs: copyArgs(m.CmdArgs)}
 	if len(m.Created) > 0 {
 		c.Created = copyRefs(m.Created)
