@@ -117,7 +117,7 @@ func (e *Entry) fits(need int) bool {
 // or its replacement). e must be in the Tx's database and b must not alias
 // e's data. The shard's accounting is updated.
 func (tx *Tx) setBlob(e *Entry, b []byte) *Entry {
-	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
+	s := tx.entryShard(tx.db, e)
 	need := int(e.klen) + len(b)
 	if e.fits(need) {
 		// Same allocation, same capacity: the accounted size is unchanged.

@@ -52,17 +52,27 @@ const newcomerRing = 64
 // many keys of a typical size fit.
 const sketchBytesPerKey = 128
 
-// evictCand is an eviction pool item: an entry, its database, and its
-// access word when sampled.
+// evictCand is an eviction pool item: an entry, the shard it was found in
+// (whose db field names its database), its key's hash (read under that
+// shard's lock: entries do not keep it, and their key bytes may only be
+// read under the lock) and its access word when sampled.
 type evictCand struct {
 	e    *Entry
-	db   *DB
+	sh   *shard
+	h    uint64
 	word uint32
 }
 
 type newcomer struct {
 	e  atomic.Pointer[Entry]
-	db atomic.Pointer[DB]
+	sh atomic.Pointer[shard]
+}
+
+// holdsLocked reports whether e is still in s's table, and its key's hash.
+// REQUIRES: s locked.
+func (s *shard) holdsLocked(e *Entry) (bool, uint64) {
+	h := s.tab.hashOf(e.Key())
+	return s.tab.lookup(h, e.Key()) == e, h
 }
 
 // evictor is the eviction state of a Store.
@@ -150,10 +160,10 @@ func (st *Store) totalKeys() int64 {
 }
 
 // noteNewcomer offers a just-created entry for TinyLFU admission.
-func (st *Store) noteNewcomer(db *DB, e *Entry) {
+func (st *Store) noteNewcomer(sh *shard, e *Entry) {
 	i := st.ev.newPos.Add(1) - 1
 	slot := &st.ev.ring[i%newcomerRing]
-	slot.db.Store(db)
+	slot.sh.Store(sh)
 	slot.e.Store(e)
 }
 
@@ -275,11 +285,11 @@ func (st *Store) popValid(p eviction.Policy) (evictCand, bool) {
 		if !ok {
 			return c, false
 		}
-		sh := &c.db.shards[c.db.shardIndex(st.hash(c.e.Key()))]
-		sh.lockWalk()
-		valid := sh.tab.lookup(st.hash(c.e.Key()), c.e.Key()) == c.e && c.e.access.Load() == c.word &&
-			(!p.Volatile() || c.e.expireAt != 0)
-		sh.unlockWalk()
+		c.sh.lockWalk()
+		held, h := c.sh.holdsLocked(c.e)
+		valid := held && c.e.access.Load() == c.word && (!p.Volatile() || c.e.expireAt != 0)
+		c.sh.unlockWalk()
+		c.h = h
 		if valid {
 			return c, true
 		}
@@ -296,14 +306,14 @@ func (st *Store) nextNewcomer(p eviction.Policy) (evictCand, bool) {
 	}
 	for ; ev.newRead < pos; ev.newRead++ {
 		slot := &ev.ring[ev.newRead%newcomerRing]
-		e, db := slot.e.Load(), slot.db.Load()
-		if e == nil || db == nil {
+		e, sh := slot.e.Load(), slot.sh.Load()
+		if e == nil || sh == nil {
 			continue
 		}
 		slot.e.Store(nil)
-		sh := &db.shards[db.shardIndex(st.hash(e.Key()))]
 		sh.lockWalk()
-		live := sh.tab.lookup(st.hash(e.Key()), e.Key()) == e && (!p.Volatile() || e.expireAt != 0)
+		held, h := sh.holdsLocked(e)
+		live := held && (!p.Volatile() || e.expireAt != 0)
 		var word uint32
 		if live {
 			word = e.access.Load()
@@ -311,7 +321,7 @@ func (st *Store) nextNewcomer(p eviction.Policy) (evictCand, bool) {
 		sh.unlockWalk()
 		if live {
 			ev.newRead++
-			return evictCand{e, db, word}, true
+			return evictCand{e, sh, h, word}, true
 		}
 	}
 	return evictCand{}, false
@@ -325,11 +335,11 @@ func (st *Store) admit(nc evictCand, p eviction.Policy, m *accessMode, now int64
 	if !ok || victim.e == nc.e {
 		return st.evictCand(nc)
 	}
-	if m.sketch.Estimate(st.hash(nc.e.Key())) > m.sketch.Estimate(st.hash(victim.e.Key())) {
+	if m.sketch.Estimate(nc.h) > m.sketch.Estimate(victim.h) {
 		return st.evictCand(victim)
 	}
 	// The victim stays a candidate for the next eviction.
-	st.ev.pool.Offer(eviction.Score(p, victim.word, victim.e.expireAt, m.sketch.Estimate(st.hash(victim.e.Key())), now, &m.params), victim)
+	st.ev.pool.Offer(eviction.Score(p, victim.word, victim.e.expireAt, m.sketch.Estimate(victim.h), now, &m.params), victim)
 	return st.evictCand(nc)
 }
 
@@ -354,10 +364,12 @@ func (st *Store) populate(p eviction.Policy, m *accessMode, now int64) {
 			need -= st.sampleShard(sh, volatile, need, rng, func(e *Entry) {
 				w := e.access.Load()
 				var freq int
+				var h uint64
 				if m.sketch != nil {
-					freq = m.sketch.Estimate(st.hash(e.Key()))
+					h = sh.tab.hashOf(e.Key())
+					freq = m.sketch.Estimate(h)
 				}
-				st.ev.pool.Offer(eviction.Score(p, w, e.expireAt, freq, now, &m.params), evictCand{e, db, w})
+				st.ev.pool.Offer(eviction.Score(p, w, e.expireAt, freq, now, &m.params), evictCand{e, sh, h, w})
 			})
 			sh.unlockWalk()
 		}
@@ -463,11 +475,10 @@ func (st *Store) evictRandom(volatile bool) bool {
 
 // evictCand deletes a candidate if it is still present.
 func (st *Store) evictCand(c evictCand) bool {
-	sh := &c.db.shards[c.db.shardIndex(st.hash(c.e.Key()))]
+	sh := c.sh
 	sh.lockOne()
-	ok := sh.tab.lookup(st.hash(c.e.Key()), c.e.Key()) == c.e
-	if ok {
-		st.evictLocked(c.db, sh, c.e)
+	if ok, _ := sh.holdsLocked(c.e); ok {
+		st.evictLocked(sh.db, sh, c.e)
 	}
 	sh.unlockOne()
 	return true

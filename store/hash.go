@@ -602,7 +602,7 @@ func lpToTable(b []byte) *hashTable {
 // hashConvert turns e's compact hash into a table, in a new entry.
 func (tx *Tx) hashConvert(e *Entry) (*Entry, *hashTable) {
 	ht := lpToTable(e.blob())
-	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
+	s := tx.entryShard(tx.db, e)
 	nw := newBlobEntry(0, e.Key(), 0)
 	nw.obj = ht
 	s.replaceLocked(e, nw)

@@ -273,7 +273,7 @@ func (s *shard) insertLocked(e *Entry, h uint64) {
 	s.keys.Add(1)
 	s.addUsed(e.size())
 	if s.db.store.admitting.Load() {
-		s.db.store.noteNewcomer(s.db, e)
+		s.db.store.noteNewcomer(s, e)
 	}
 }
 

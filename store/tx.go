@@ -326,7 +326,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 // the new length. Like Redis's sds, the buffer grows geometrically, so
 // repeated APPENDs are amortised O(1); the encoding becomes raw.
 func (tx *Tx) AppendString(e *Entry, v []byte) int {
-	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
+	s := tx.entryShard(tx.db, e)
 	before := e.size()
 	e.setBytes(append(e.dataBytes(), v...))
 	e.enc = encRaw
@@ -338,7 +338,7 @@ func (tx *Tx) AppendString(e *Entry, v []byte) int {
 // SetRange overwrites a string entry's bytes from offset with v, padding
 // with zero bytes when offset is past the end, and returns the new length.
 func (tx *Tx) SetRange(e *Entry, offset int, v []byte) int {
-	s := &tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))]
+	s := tx.entryShard(tx.db, e)
 	before := e.size()
 	end := int(e.klen) + offset + len(v)
 	if end > len(e.dataBytes()) {
@@ -405,7 +405,7 @@ func (tx *Tx) CloneEntryTo(db *DB, key []byte, src *Entry, cloneObj func(any) an
 // MoveEntry moves src (found in srcDB) to key in dstDB, keeping its value,
 // TTL and encoding, replacing what was at the destination (RENAME, MOVE).
 func (tx *Tx) MoveEntry(srcDB *DB, src *Entry, dstDB *DB, key []byte) *Entry {
-	s := &srcDB.shards[srcDB.shardIndex(tx.st.hash(src.Key()))]
+	s := tx.entryShard(srcDB, src)
 	s.deleteLocked(src)
 	tx.removed(srcDB, src)
 	e := tx.putIn(dstDB, key, src.kind, src.Str(), src.obj, src.expireAt, true)
@@ -424,7 +424,7 @@ func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
 	if e == nil {
 		return false
 	}
-	s := &db.shards[db.shardIndex(tx.st.hash(e.Key()))]
+	s := tx.entryShard(db, e)
 	s.deleteLocked(e)
 	tx.noteDeleted(db, key)
 	tx.removed(db, e)
@@ -434,7 +434,7 @@ func (tx *Tx) DeleteIn(db *DB, key []byte) bool {
 // SetExpire sets e's absolute expiry in ms (0 removes the TTL). e must be in
 // the Tx's database.
 func (tx *Tx) SetExpire(e *Entry, at int64) {
-	tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))].setExpireLocked(e, at)
+	tx.entryShard(tx.db, e).setExpireLocked(e, at)
 	tx.st.expiryScheduled(at)
 }
 
@@ -445,7 +445,7 @@ func (e *Entry) Size() int64 { return e.size() }
 // Resized re-accounts e after its value changed in place; before is
 // e.Size() measured before the change.
 func (tx *Tx) Resized(e *Entry, before int64) {
-	tx.db.shards[tx.db.shardIndex(tx.st.hash(e.Key()))].addUsed(e.size() - before)
+	tx.entryShard(tx.db, e).addUsed(e.size() - before)
 }
 
 // FlushLocked empties db. REQUIRES: LockAll over db. The old tables are left
@@ -543,6 +543,16 @@ func (tx *Tx) Holds(db *DB, key []byte) bool {
 		}
 	}
 	return false
+}
+
+// entryShard returns the locked shard holding e, an entry of db: the Tx's
+// only shard when it holds just one (a one-key command: no hashing), else
+// the shard e's key hashes to (entries do not keep their hash).
+func (tx *Tx) entryShard(db *DB, e *Entry) *shard {
+	if len(tx.refs) == 1 && tx.refs[0].db == db {
+		return &db.shards[tx.refs[0].idx]
+	}
+	return &db.shards[db.shardIndex(tx.st.hash(e.Key()))]
 }
 
 // Locked reports whether the Tx currently holds its locks.

@@ -37,5 +37,5 @@ func (tx *Tx) TryKeyIn(db *DB, key []byte) bool {
 
 // ResizedIn is Resized for an entry of another locked database.
 func (tx *Tx) ResizedIn(db *DB, e *Entry, before int64) {
-	db.shards[db.shardIndex(tx.st.hash(e.Key()))].addUsed(e.size() - before)
+	tx.entryShard(db, e).addUsed(e.size() - before)
 }
