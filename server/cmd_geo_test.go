@@ -40,10 +40,7 @@ func TestGeoJournal(t *testing.T) {
 		{"GEOSEARCHSTORE d nokey FROMLONLAT 15 37 BYRADIUS 200 km", nil},
 	}
 	for _, st := range steps {
-		c.MustDo(t, strings.Fields(st.cmd)...)
-		if got := j.Take(); !slices.Equal(got, st.recs) {
-			t.Fatalf("%s: records %q, want %q", st.cmd, got, st.recs)
-		}
+		j.expect(t, c, st.cmd, st.recs)
 	}
 }
 

@@ -54,10 +54,7 @@ func TestListJournal(t *testing.T) {
 		{"BLPOP nope 0.01", nil},
 	}
 	for _, s := range steps {
-		c.MustDo(t, strings.Fields(s.cmd)...)
-		if recs := j.Take(); strings.Join(recs, "|") != strings.Join(s.recs, "|") {
-			t.Errorf("%s: journal %q, want %q", s.cmd, recs, s.recs)
-		}
+		j.expect(t, c, s.cmd, s.recs)
 	}
 	if r := c.MustDo(t, "EXISTS", "k", "d", "b1", "b2", "b3"); r != ":1\r\n" {
 		t.Fatalf("EXISTS: %q", r) // only k is left

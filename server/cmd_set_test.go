@@ -82,10 +82,7 @@ func TestSetJournal(t *testing.T) {
 		{"SPOP nokey", nil},
 	}
 	for _, st := range steps {
-		c.MustDo(t, strings.Fields(st.cmd)...)
-		if got := j.Take(); !slices.Equal(got, st.recs) {
-			t.Fatalf("%s: records %q, want %q", st.cmd, got, st.recs)
-		}
+		j.expect(t, c, st.cmd, st.recs)
 	}
 	// Random pops journal exactly what they replied, as SREM.
 	for _, count := range []string{"2", "9"} { // both of SPOP's strategies

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,6 +85,16 @@ func captureJournal(t testing.TB, srv *Server) *journalLog {
 	})
 	t.Cleanup(cancel)
 	return l
+}
+
+// expect runs cmd (split on spaces) on c and fails the test unless it
+// emitted exactly the records want.
+func (l *journalLog) expect(t testing.TB, c *resptest.Conn, cmd string, want []string) {
+	t.Helper()
+	c.MustDo(t, strings.Fields(cmd)...)
+	if got := l.Take(); !slices.Equal(got, want) {
+		t.Fatalf("%s: records %q, want %q", cmd, got, want)
+	}
 }
 
 // Take returns and clears the records so far.
