@@ -110,10 +110,7 @@ func TestBitmapJournal(t *testing.T) {
 		{"PFCOUNT h nokey", nil},
 		{"PFCOUNT nokey", nil},
 	} {
-		c.MustDo(t, strings.Fields(tc.cmd)...)
-		if got := j.Take(); !slices.Equal(got, tc.want) {
-			t.Errorf("%s: records %q, want %q", tc.cmd, got, tc.want)
-		}
+		j.expect(t, c, tc.cmd, tc.want)
 	}
 	c.MustDo(t, "BITOP", "XOR", "x", "b", "f")
 	if recs, v := j.Take(), bulkOf(t, c.MustDo(t, "GET", "x")); !slices.Equal(recs, []string{"0 SET x " + v}) {
