@@ -1157,10 +1157,10 @@ func (z *zsetEditor) len() int {
 	return z.n
 }
 
-// close stores the edited set back in e (deleting the key of db when it
-// became empty), fixes the memory accounting, and reports whether the key
-// was deleted.
-func (z *zsetEditor) close(db *DB, e *Entry, before int64) bool {
+// close stores the edited set back in e (deleting the key from s, its
+// shard, when it became empty), fixes the memory accounting, and reports
+// whether the key was deleted.
+func (z *zsetEditor) close(s *shard, e *Entry, before int64) bool {
 	if z.buf != nil {
 		if z.dirty {
 			if z.sl != nil {
@@ -1174,7 +1174,6 @@ func (z *zsetEditor) close(db *DB, e *Entry, before int64) bool {
 			lpScratch.Put(z.buf)
 		}
 	}
-	s := &db.shards[db.shardIndex(db.store.hash(e.Key()))]
 	s.addUsed(e.size() - before)
 	if z.len() == 0 {
 		s.deleteLocked(e)
@@ -1230,7 +1229,7 @@ func (tx *Tx) ZAdd(db *DB, e *Entry, f ZAddFlags, pairs [][]byte, changed func(m
 			changed(m, s)
 		}
 	}
-	z.close(db, e, before)
+	z.close(tx.entryShard(db, e), e, before)
 	return res
 }
 
@@ -1252,7 +1251,7 @@ func (tx *Tx) ZRem(db *DB, e *Entry, members [][]byte, removed func(member []byt
 			}
 		}
 	}
-	return n, z.close(db, e, before)
+	return n, z.close(tx.entryShard(db, e), e, before)
 }
 
 // ZRemRanks removes the members of ascending ranks [lo, hi) from the set in
@@ -1261,7 +1260,7 @@ func (tx *Tx) ZRemRanks(db *DB, e *Entry, lo, hi int) bool {
 	before := e.size()
 	z := openZSet(e)
 	z.removeRanks(lo, hi)
-	return z.close(db, e, before)
+	return z.close(tx.entryShard(db, e), e, before)
 }
 
 // ---- building ----
