@@ -104,7 +104,7 @@ func cmdMemoryStats(c *Client, args [][]byte) {
 	type dbOverhead struct{ idx, main, expires int64 }
 	var dbs []dbOverhead
 	for i := range st.Databases() {
-		db := st.DB(i)
+		db := st.PeekDB(i)
 		n := db.Len()
 		if n == 0 {
 			continue

@@ -593,7 +593,7 @@ func (s *Server) infoErrorStats(b *infoBuf) {
 func (s *Server) infoKeyspace(b *infoBuf, tx *store.Tx) {
 	b.header("Keyspace")
 	for i := 0; i < s.store.Databases(); i++ {
-		db := s.store.DB(i)
+		db := s.store.PeekDB(i)
 		keys := db.Len()
 		if keys == 0 {
 			continue

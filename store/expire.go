@@ -233,7 +233,7 @@ func (st *Store) expireCycle() (n int, timedOut bool, next int64) {
 	start := time.Now()
 	lastYield := start
 	now := st.Now()
-	for _, db := range st.dbs {
+	for _, db := range st.readyDBs() {
 		for i := range db.nexts {
 			for {
 				at := db.nexts[i].Load()
@@ -329,7 +329,7 @@ func (db *DB) expireEntryLocked(sh *shard, e *Entry) {
 // removed, and how many entries have a TTL, for expired_stale_perc.
 func (st *Store) staleCount() (stale, volatile int) {
 	now := st.Now()
-	for _, db := range st.dbs {
+	for _, db := range st.readyDBs() {
 		for i := range db.shards {
 			if db.nexts[i].Load() == 0 {
 				continue // no TTL in this shard

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,11 @@ type Store struct {
 	wakeAt atomic.Int64
 	wake   chan struct{}
 
+	// ready lists the databases whose shards exist (readyDBs); readyMu
+	// serialises its updates.
+	ready   atomic.Pointer[[]*DB]
+	readyMu sync.Mutex
+
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -92,16 +98,9 @@ func New(cfg Config) (*Store, error) {
 	st.access.Store(defaultAccess)
 	shift := uint8(64 - bits.TrailingZeros(uint(cfg.Shards)))
 	for i := 0; i < cfg.Databases; i++ {
-		db := &DB{store: st, index: i, shards: make([]shard, cfg.Shards), shift: shift,
-			nexts: make([]atomic.Int64, cfg.Shards)}
-		for j := range db.shards {
-			db.shards[j].next = &db.nexts[j]
-			db.shards[j].db = db
-			db.shards[j].tab.seed = &st.seed
-		}
-		db.initGroups(cfg.Shards)
-		st.dbs = append(st.dbs, db)
+		st.dbs = append(st.dbs, &DB{store: st, index: i, shift: shift, nshards: cfg.Shards})
 	}
+	st.dbs[0].materialize()
 	return st, nil
 }
 
@@ -188,13 +187,66 @@ func (st *Store) NowFrom(t time.Time) int64 {
 	return t.UnixMilli()
 }
 
-// DB returns database i, or nil if out of range.
+// DB returns database i, or nil if out of range. A database's shards are
+// allocated the first time DB returns it (see materialize).
 func (st *Store) DB(i int) *DB {
+	if i < 0 || i >= len(st.dbs) {
+		return nil
+	}
+	db := st.dbs[i]
+	if !db.ready.Load() {
+		db.materialize()
+	}
+	return db
+}
+
+// PeekDB returns database i without allocating its shards: for readers
+// such as INFO keyspace, where a database never used reads as empty.
+// nil if out of range.
+func (st *Store) PeekDB(i int) *DB {
 	if i < 0 || i >= len(st.dbs) {
 		return nil
 	}
 	return st.dbs[i]
 }
+
+// materialize allocates db's shards, once. Until then the database has no
+// shards (Len is 0) and the store's own loops (expiry, eviction, stats)
+// skip it: a server starts with 16 databases of 256 shards, ~48 KB each,
+// and most deployments only ever use database 0; that memory counts in
+// used_memory, so it would otherwise be taken from the keys under
+// maxmemory.
+func (db *DB) materialize() {
+	db.initMu.Lock()
+	defer db.initMu.Unlock()
+	if db.ready.Load() {
+		return
+	}
+	n := db.nshards
+	db.shards = make([]shard, n)
+	db.nexts = make([]atomic.Int64, n)
+	for j := range db.shards {
+		db.shards[j].next = &db.nexts[j]
+		db.shards[j].db = db
+		db.shards[j].tab.seed = &db.store.seed
+	}
+	db.initGroups(n)
+	st := db.store
+	st.readyMu.Lock()
+	var dbs []*DB
+	if old := st.ready.Load(); old != nil {
+		dbs = append(dbs, *old...)
+	}
+	dbs = append(dbs, db)
+	slices.SortFunc(dbs, func(a, b *DB) int { return a.index - b.index })
+	st.ready.Store(&dbs)
+	st.readyMu.Unlock()
+	db.ready.Store(true)
+}
+
+// readyDBs returns the databases whose shards exist, in index order, for
+// the store's own walks over every database.
+func (st *Store) readyDBs() []*DB { return *st.ready.Load() }
 
 // Databases returns the number of databases.
 func (st *Store) Databases() int { return len(st.dbs) }
@@ -208,7 +260,7 @@ func (st *Store) Stats() *Stats { return &st.stats }
 // Hits returns keyspace_hits summed over every shard.
 func (st *Store) Hits() int64 {
 	var n int64
-	for _, db := range st.dbs {
+	for _, db := range st.readyDBs() {
 		for i := range db.shards {
 			n += db.shards[i].hits.Load()
 		}
@@ -219,7 +271,7 @@ func (st *Store) Hits() int64 {
 // Misses returns keyspace_misses summed over every shard.
 func (st *Store) Misses() int64 {
 	var n int64
-	for _, db := range st.dbs {
+	for _, db := range st.readyDBs() {
 		for i := range db.shards {
 			n += db.shards[i].misses.Load()
 		}
@@ -232,7 +284,7 @@ func (st *Store) ResetStats() {
 	st.stats.ExpiredKeys.Store(0)
 	st.stats.EvictedKeys.Store(0)
 	st.stats.ExpireCycleTimeouts.Store(0)
-	for _, db := range st.dbs {
+	for _, db := range st.readyDBs() {
 		for i := range db.shards {
 			db.shards[i].hits.Store(0)
 			db.shards[i].misses.Store(0)
@@ -293,7 +345,7 @@ func (s *shard) deleteLocked(e *Entry) {
 type DB struct {
 	store  *Store
 	index  int
-	shards []shard
+	shards []shard // allocated by materialize
 	// nexts holds each shard's earliest expiry side by side, so the
 	// expiry loop checks every shard in a few cache lines (expire.go).
 	nexts []atomic.Int64
@@ -302,6 +354,11 @@ type DB struct {
 	// group idx>>gshift.
 	groups []groupLock
 	gshift uint8
+	// ready is set once shards, nexts and groups exist (materialize,
+	// under initMu); nshards is how many they will be.
+	ready   atomic.Bool
+	initMu  sync.Mutex
+	nshards int
 }
 
 // Index returns the database number.
@@ -318,6 +375,9 @@ func (db *DB) shardIndex(h uint64) uint32 {
 // Len returns the number of keys (including expired ones not yet removed),
 // without taking locks: DBSIZE.
 func (db *DB) Len() int64 {
+	if !db.ready.Load() {
+		return 0
+	}
 	var n int64
 	for i := range db.shards {
 		n += db.shards[i].keys.Load()
