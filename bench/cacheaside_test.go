@@ -1,6 +1,12 @@
 package bench
 
-import "testing"
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
 
 func TestStaticOptimum(t *testing.T) {
 	// Key 1 four times, key 2 twice, keys 3 and 4 once.
@@ -39,5 +45,43 @@ func TestMakeTrace(t *testing.T) {
 	}
 	if _, err := MakeTrace("nope", 10, 10, 1); err == nil {
 		t.Fatal("unknown trace accepted")
+	}
+}
+
+// TestReplayWarmup: with Warmup w, the first w requests of the trace are
+// sent but their hits are not counted, nor are they in Requests.
+func TestReplayWarmup(t *testing.T) {
+	var mu sync.Mutex
+	held := map[string]bool{}
+	f := startFake(t, &fakeServer{handle: func(_ int64, args []string) (string, time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch args[0] {
+		case "GET":
+			if held[args[1]] {
+				return "$1\r\nv\r\n", 0
+			}
+			return "$-1\r\n", 0
+		case "SET":
+			held[args[1]] = true
+		case "DBSIZE":
+			return ":" + strconv.Itoa(len(held)) + "\r\n", 0
+		}
+		return "+OK\r\n", 0
+	}})
+	tg, err := ParseTarget("fake=" + f.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Misses at 0 and 2 (warm-up), hits at 1 and 3 (warm-up), 4 and 6
+	// (measured), a miss at 5 (measured).
+	trace := []uint32{1, 1, 2, 2, 1, 3, 2}
+	o := CacheAsideOptions{Clients: 1, Pipeline: 1, Warmup: 4}
+	r, err := replayTrace(context.Background(), tg, trace, o, []byte("v"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Requests != 3 || r.Hits != 2 || r.Keys != 3 {
+		t.Fatalf("requests %d hits %d keys %d, want 3 2 3", r.Requests, r.Hits, r.Keys)
 	}
 }

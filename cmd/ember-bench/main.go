@@ -94,6 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.HTML, "html", "", "also write a self-contained HTML report with charts to this `file`")
 	traces := fs.String("traces", "", "cache-aside only: replay these traces (zipf-0.99,zipf-1.2,scan) on fresh spawned servers, one per policy, and report hit ratios")
 	policies := fs.String("policies", "allkeys-lru", "with --traces: maxmemory policies to compare, comma-separated")
+	traceWarmup := fs.Uint64("trace-warmup", 0, "with --traces: requests replayed before the measured --requests (their hits are not counted), so hit ratios are the warm cache's")
 	cpuProfile := fs.String("cpuprofile", "", "write ember-bench's own CPU profile to this `file` (is the generator the bottleneck?)")
 
 	if err := fs.Parse(args); err != nil {
@@ -153,7 +154,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		ca := bench.CacheAsideOptions{Traces: bench.ParseList(*traces), Policies: bench.ParseList(*policies),
 			Spawn: o.Spawn, EmberBin: o.EmberBin, RedisBin: o.RedisBin, Maxmemory: o.Server.Maxmemory,
 			Keys: o.Keyspace, Requests: o.Requests, ValueSize: o.ValueMin, Clients: o.Clients,
-			Pipeline: o.Pipelines[0], Seed: o.Seed, Log: stderr}
+			Pipeline: o.Pipelines[0], Seed: o.Seed, Warmup: *traceWarmup, Log: stderr}
 		if _, err := bench.RunCacheAside(ctx, ca, stdout); err != nil {
 			fmt.Fprintln(stderr, "ember-bench:", err)
 			return 1
