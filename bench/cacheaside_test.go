@@ -24,6 +24,23 @@ func TestStaticOptimum(t *testing.T) {
 	}
 }
 
+func TestPopularityOptimum(t *testing.T) {
+	trace := []uint32{0, 5, 1, 0, 7, 2}
+	if got := PopularityOptimum(trace, 2); got != 3.0/6 {
+		t.Fatalf("capacity 2: %v", got)
+	}
+	if got := PopularityOptimum(trace, 0); got != 0 {
+		t.Fatalf("capacity 0: %v", got)
+	}
+	// On a long Zipf trace the distribution's top keys do nearly as well
+	// as hindsight's, never better.
+	z, _ := MakeTrace(TraceZipf099, 10_000, 500_000, 1)
+	pop, st := PopularityOptimum(z, 1000), StaticOptimum(z, []int{1000})[0]
+	if pop > st || pop < st-0.02 {
+		t.Fatalf("popularity %v, static %v", pop, st)
+	}
+}
+
 func TestMakeTrace(t *testing.T) {
 	a, err := MakeTrace(TraceScan, 1000, 600_000, 1)
 	if err != nil || len(a) != 600_000 {
