@@ -8,8 +8,9 @@ import (
 // Sketch is TinyLFU's frequency sketch: a count-min sketch of 4-bit
 // counters, four per key, that estimates how often any key was looked up
 // recently, whether or not it is still in memory. When the number of
-// recorded increments reaches ten times the number of counters, every
-// counter is halved, so the estimate follows a popularity that changes.
+// recorded increments reaches sketchWindow times the number of keys it is
+// sized for, every counter is halved, so the estimate follows a
+// popularity that changes.
 //
 // Increment and Estimate are safe for concurrent use without locks: each
 // 64-bit word holds 16 counters and changes by compare-and-swap. A
@@ -21,6 +22,18 @@ type Sketch struct {
 	reset int64
 }
 
+// sketchWindow is the ageing period in increments per key the sketch is
+// sized for. Longer remembers more: on a stationary Zipf 1.2 trace over a
+// million keys, a key at the edge of a 110,000-key cache is looked up
+// about once per million requests, and telling it from a key half as
+// popular takes tens of millions of requests of history (simulated hit
+// ratio after 24M requests: 0.9629 at 10, 0.9641 at 20, 0.9645 at 40).
+// Shorter adapts faster when the popular keys change (after the whole
+// popular set moves: 0.7848, 0.7748, 0.7621 over the next 12M requests).
+// Caffeine uses 10 per cached entry; the sketch is sized for about twice
+// the entries that fit, so 20 here is about 40 per cached entry.
+const sketchWindow = 20
+
 // SketchMax is the largest count a sketch counter holds.
 const SketchMax = 15
 
@@ -29,7 +42,7 @@ func NewSketch(keys int) *Sketch {
 	n := max(keys, 1024)
 	n = 1 << bits.Len(uint(n-1)) // next power of two
 	n = max(n/4, 256)            // 16 counters per word, four per key
-	return &Sketch{words: make([]atomic.Uint64, n), mask: uint64(n - 1), reset: int64(n) * 16 * 10 / 4}
+	return &Sketch{words: make([]atomic.Uint64, n), mask: uint64(n - 1), reset: int64(n) * 16 / 4 * sketchWindow}
 }
 
 // Bytes returns the memory the sketch's counters take.
