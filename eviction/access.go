@@ -15,10 +15,17 @@ import "math"
 //
 // Under the LFU policies it is Redis's layout: the minute of the last
 // access in bits 8..23 and a logarithmic counter in bits 0..7, so OBJECT
-// FREQ reads as Redis's. Bits 24..31, unused by Redis, hold a coarse
-// recency (lfuTickMs ticks, wrapping every ~25 s) that breaks ties
-// between equal counters: among keys as frequent, the least recently used
-// goes first, where Redis picks among them at random. A word written under one layout reads as noise
+// FREQ reads as Redis's. Bits 24..31, unused by Redis, count the key's
+// hits since it was written, linearly up to 255, and break ties between
+// equal counters: among keys as frequent by the logarithmic counter, the
+// one hit fewer times goes first, where Redis picks among them in
+// sampling order. The logarithmic counter cannot tell a key hit twice
+// from one hit six times (from 6 on it grows with probability 1/11), and
+// keys at the edge of the cache are exactly those: on a warm Zipf 1.2
+// trace (ember-bench cache-aside, 24M requests of warm-up) the hit count
+// took allkeys-lfu from 0.9600 to 0.9621 (Redis 0.9602) where a recency
+// byte did nothing. A scanned key, never hit, goes before any key hit
+// since it was written. A word written under one layout reads as noise
 // under the other for a while after a policy switch, as in Redis ("data
 // will take some time to adjust").
 
@@ -41,20 +48,12 @@ const LFUInitVal = 5
 // lfuMinutes is Redis's LFUGetTimeInMinutes: unix minutes, 16 bits.
 func lfuMinutes(nowMs int64) uint32 { return uint32(nowMs/60000) & 0xffff }
 
-// lfuTickMs is the tick of the LFU word's recency byte.
-const lfuTickMs = 100
-
-// lfuRecency is the recency byte of an LFU word written at nowMs.
-func lfuRecency(nowMs int64) uint32 { return uint32(nowMs/lfuTickMs) << 24 }
-
-// lfuIdle is how many recency ticks ago an LFU word was written (mod 256).
-func lfuIdle(word uint32, nowMs int64) uint64 {
-	return uint64((lfuRecency(nowMs) - word&0xff000000) >> 24)
-}
+// lfuHits returns the hit count byte of an LFU word.
+func lfuHits(word uint32) uint32 { return word >> 24 }
 
 // LFUNew returns the access word of a key created at nowMs under an LFU
 // policy.
-func LFUNew(nowMs int64) uint32 { return lfuRecency(nowMs) | lfuMinutes(nowMs)<<8 | LFUInitVal }
+func LFUNew(nowMs int64) uint32 { return lfuMinutes(nowMs)<<8 | LFUInitVal }
 
 // LFUCounter returns the counter of an LFU word after decay: one step per
 // decayMinutes elapsed since its recorded minute (Redis's
@@ -98,10 +97,11 @@ func LFULogIncr(counter int64, logFactor int64, r uint32) int64 {
 
 // LFUTouch returns the word after an access at nowMs: the counter decays,
 // then increments logarithmically, and the minute is now (Redis's
-// updateLFU). r is a uniform random 32-bit number.
+// updateLFU); the hit count grows by one. r is a uniform random 32-bit
+// number.
 func LFUTouch(word uint32, nowMs int64, p *Params, r uint32) uint32 {
 	c := LFULogIncr(LFUCounter(word, nowMs, p.DecayMinutes), p.LogFactor, r)
-	return lfuRecency(nowMs) | lfuMinutes(nowMs)<<8 | uint32(c)
+	return min(lfuHits(word)+1, 255)<<24 | lfuMinutes(nowMs)<<8 | uint32(c)
 }
 
 // Score ranks an eviction candidate under p: the higher, the sooner it
@@ -111,7 +111,7 @@ func LFUTouch(word uint32, nowMs int64, p *Params, r uint32) uint32 {
 func Score(p Policy, word uint32, expireAt int64, freq int, nowMs int64, params *Params) uint64 {
 	switch p {
 	case AllKeysLFU, VolatileLFU:
-		return uint64(255-LFUCounter(word, nowMs, params.DecayMinutes))<<8 | lfuIdle(word, nowMs)
+		return uint64(255-LFUCounter(word, nowMs, params.DecayMinutes))<<8 | uint64(255-lfuHits(word))
 	case VolatileTTL:
 		return math.MaxUint64 - uint64(expireAt)
 	case AllKeysTinyLFU, VolatileTinyLFU:

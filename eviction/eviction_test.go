@@ -68,8 +68,23 @@ func TestLFUTouchDecay(t *testing.T) {
 	if got>>8&0xffff != 15 || got&0xff != 15 {
 		t.Fatalf("touch after 5 min: minute %d counter %d, want 15 15", got>>8, got&0xff)
 	}
-	if LFUNew(min(7))&0xffffff != uint32(7)<<8|LFUInitVal {
+	if LFUNew(min(7)) != uint32(7)<<8|LFUInitVal {
 		t.Fatal("LFUNew")
+	}
+	// The top byte counts hits, up to 255; the counter is Redis's.
+	w = LFUNew(min(7))
+	for i := 0; i < 300; i++ {
+		w = LFUTouch(w, min(7), p, math.MaxUint32)
+		want := uint32(i + 1)
+		if want > 255 {
+			want = 255
+		}
+		if w>>24 != want {
+			t.Fatalf("after %d touches: hit count %d", i+1, w>>24)
+		}
+	}
+	if w&0xff != LFUInitVal+1 { // r = MaxUint32: only the certain step
+		t.Fatalf("counter %d", w&0xff)
 	}
 }
 
@@ -84,8 +99,9 @@ func TestScoreOrder(t *testing.T) {
 	if Score(AllKeysLFU, cold, 0, 0, now, p) <= Score(AllKeysLFU, hot, 0, 0, now, p) {
 		t.Fatal("LFU: the lower counter must score higher")
 	}
-	if Score(AllKeysLFU, LFUNew(now-2000), 0, 0, now, p) <= Score(AllKeysLFU, LFUNew(now), 0, 0, now, p) {
-		t.Fatal("LFU: recency breaks counter ties")
+	once := LFUNew(now) | 1<<24 // hit once since written, same counter
+	if Score(AllKeysLFU, LFUNew(now), 0, 0, now, p) <= Score(AllKeysLFU, once, 0, 0, now, p) {
+		t.Fatal("LFU: the hit count breaks counter ties")
 	}
 	if Score(VolatileTTL, 0, now+10, 0, now, p) <= Score(VolatileTTL, 0, now+1000, 0, now, p) {
 		t.Fatal("TTL: the sooner expiry must score higher")
