@@ -44,13 +44,29 @@ func strDo(c *Client, words ...string) string {
 	return string(c.out)
 }
 
-// putKind stores a value of another type under key, for WRONGTYPE tests.
+// strPutKind stores a one-element list or hash under key (kind), with
+// absolute expiry at (0 for none), for WRONGTYPE tests.
 func strPutKind(srv *Server, key string, kind store.Kind, at int64) {
 	tx := store.NewTx(srv.Store())
 	db := srv.Store().DB(0)
 	tx.LockKey(db, []byte(key), true)
-	tx.PutIn(db, []byte(key), kind, nil, []string{"element"}, at)
-	tx.Unlock()
+	defer tx.Unlock()
+	switch kind {
+	case store.KindList:
+		l := store.NewList()
+		l.PushTail([]byte("element"), -2)
+		tx.PutIn(db, []byte(key), kind, nil, l, at)
+	case store.KindHash:
+		tx.Delete([]byte(key))
+		if _, err := tx.HSet([]byte(key), [][]byte{[]byte("element"), []byte("1")}); err != nil {
+			panic(err)
+		}
+		if at != 0 {
+			tx.SetExpire(tx.Lookup([]byte(key)), at)
+		}
+	default:
+		panic("strPutKind: " + kind.String())
+	}
 }
 
 // entryOf returns what f computes from key's entry in db 0 (nil if absent).

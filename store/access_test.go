@@ -126,10 +126,6 @@ func TestLFUCounter(t *testing.T) {
 	}
 }
 
-type cloneCounter struct{ items []string }
-
-func (c *cloneCounter) Clone() any { return &cloneCounter{items: append([]string(nil), c.items...)} }
-
 // TestCopyEntryDeepClones checks that COPY's store operation deep-copies
 // non-string values through Cloner and keeps kind, value and TTL.
 func TestCopyEntryDeepClones(t *testing.T) {
@@ -137,23 +133,25 @@ func TestCopyEntryDeepClones(t *testing.T) {
 	db := st.DB(0)
 	tx := NewTx(st)
 	src, dst := []byte("src"), []byte("dst")
-	orig := &cloneCounter{items: []string{"a", "b"}}
+	orig := NewList()
+	orig.PushTail([]byte("a"), -2)
+	orig.PushTail([]byte("b"), -2)
 	tx.Begin(db, true)
 	tx.Key(src)
 	tx.Key(dst)
 	tx.Lock()
-	tx.PutIn(db, src, KindHash, nil, orig, 1<<50)
+	tx.PutIn(db, src, KindList, nil, orig, 1<<50)
 	e := tx.CopyEntryTo(db, dst, tx.Lookup(src))
 	tx.Unlock()
-	got, ok := e.Obj().(*cloneCounter)
-	if !ok || got == orig || len(got.items) != 2 || got.items[1] != "b" {
+	got, ok := e.Obj().(*List)
+	if b, _ := got.Index(1); !ok || got == orig || got.Len() != 2 || string(b) != "b" {
 		t.Fatalf("copy obj %#v (orig %p)", e.Obj(), orig)
 	}
-	got.items[0] = "changed"
-	if orig.items[0] != "a" {
+	got.Set(0, []byte("changed"), -2)
+	if a, _ := orig.Index(0); string(a) != "a" {
 		t.Fatal("copy shares the source's items")
 	}
-	if e.Kind() != KindHash || e.ExpireAt() != 1<<50 {
+	if e.Kind() != KindList || e.ExpireAt() != 1<<50 {
 		t.Fatalf("copy kind %v expireAt %d", e.Kind(), e.ExpireAt())
 	}
 	if CloneValue(nil) != nil {

@@ -6,7 +6,7 @@ import "unsafe"
 //
 // A small collection in a compact encoding (a hash's "listpack") is one
 // byte string, like a string value, and it lives where a string value
-// lives: in e.data after the key. The entry's obj holds a marker that names
+// lives: in e.data after the key. The entry's object is a marker that names
 // the encoding (OBJECT ENCODING, COPY's Clone) and accounts no bytes of its
 // own. A small hash therefore costs one allocation holding the Entry
 // header, the key and every field and value, instead of three (entry, value
@@ -22,9 +22,6 @@ import "unsafe"
 // reallocated at the right class and swapped into the table's chain and the
 // expiry heap in place of the old one (replaceLocked): callers must not
 // keep an *Entry across a change of its blob.
-
-// entrySize is the size of the Entry header.
-const entrySize = unsafe.Sizeof(Entry{})
 
 // blobEntry is an Entry with an array of A bytes right behind it.
 type blobEntry[A any] struct {
@@ -137,7 +134,7 @@ func (tx *Tx) setBlob(e *Entry, b []byte) *Entry {
 	}
 	nw := newBlobEntry(0, e.Key(), len(b))
 	copy(nw.dataBytes()[nw.klen:], b)
-	nw.obj = e.obj
+	nw.objp, nw.tag = e.objp, e.tag
 	s.replaceLocked(e, nw)
 	return nw
 }

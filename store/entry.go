@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"sync/atomic"
@@ -75,11 +76,17 @@ type Entry struct {
 	next *Entry // bucket chain
 	// dp, dlen and dcap are the key bytes then the string value's bytes,
 	// as a slice without its 24-byte header (dataBytes, setBytes): with
-	// the key's hash recomputed where needed instead of stored, the
-	// header is 64 bytes, a size class of its own, and an inline entry is
-	// 16 bytes smaller than with the 80 it was.
-	dp       *byte
-	obj      any   // the value of non-string kinds (nil for strings)
+	// the key's hash recomputed where needed instead of stored, that took
+	// the struct from 80 bytes to 64 (and objp to 56 since).
+	dp *byte
+	// objp and tag are the value of non-string kinds (object, setObject):
+	// a pointer and a byte naming its type, instead of an interface.
+	// That takes 8 bytes off the struct (64 -> 56), so an inline entry
+	// holds 8 more key+value bytes in the same size class (a 13-byte key
+	// with a 100-byte value lands in the 176-byte class, not the 192).
+	// objp is an unsafe.Pointer, not a uintptr: the GC scans it and keeps
+	// the value alive.
+	objp     unsafe.Pointer
 	expireAt int64 // absolute unix milliseconds; 0 = no expiry
 	// access is the eviction metadata (LRU clock or LFU counter); it is
 	// updated atomically under the shard's read lock.
@@ -91,7 +98,87 @@ type Entry struct {
 	kind    Kind
 	enc     uint8
 	flags   uint8
+	tag     objTag // the type objp points to
 }
+
+// objTag names the dynamic type of an entry's value object.
+type objTag uint8
+
+// The value object types, one per type an entry's object can have.
+const (
+	objNone      objTag = iota // no object (strings): objp is nil
+	objHLLPast                 // *hllPast
+	objList                    // *List
+	objSetHT                   // *setHT
+	objIntset                  // *intsetMark (intsetObj)
+	objZsetLP                  // *zsetLP
+	objZsetSL                  // *zsetSL
+	objHashTable               // *hashTable
+	objHashLP                  // *hashListpack (hashLP)
+	objStream                  // *Stream
+)
+
+// object returns the entry's value object (nil for strings) as an
+// interface, rebuilt from its tag and pointer without allocating.
+func (e *Entry) object() any {
+	switch e.tag {
+	case objNone:
+		return nil
+	case objHLLPast:
+		return (*hllPast)(e.objp)
+	case objList:
+		return (*List)(e.objp)
+	case objSetHT:
+		return (*setHT)(e.objp)
+	case objIntset:
+		return (*intsetMark)(e.objp)
+	case objZsetLP:
+		return (*zsetLP)(e.objp)
+	case objZsetSL:
+		return (*zsetSL)(e.objp)
+	case objHashTable:
+		return (*hashTable)(e.objp)
+	case objHashLP:
+		return (*hashListpack)(e.objp)
+	case objStream:
+		return (*Stream)(e.objp)
+	}
+	panic(fmt.Sprintf("store: entry object tag %d", e.tag))
+}
+
+// setObject makes o the entry's value object. o must be nil or one of the
+// types object returns: anything else is a programming error and panics.
+func (e *Entry) setObject(o any) {
+	var tag objTag
+	var p unsafe.Pointer
+	switch o := o.(type) {
+	case nil:
+	case *hllPast:
+		tag, p = objHLLPast, unsafe.Pointer(o)
+	case *List:
+		tag, p = objList, unsafe.Pointer(o)
+	case *setHT:
+		tag, p = objSetHT, unsafe.Pointer(o)
+	case *intsetMark:
+		tag, p = objIntset, unsafe.Pointer(o)
+	case *zsetLP:
+		tag, p = objZsetLP, unsafe.Pointer(o)
+	case *zsetSL:
+		tag, p = objZsetSL, unsafe.Pointer(o)
+	case *hashTable:
+		tag, p = objHashTable, unsafe.Pointer(o)
+	case *hashListpack:
+		tag, p = objHashLP, unsafe.Pointer(o)
+	case *Stream:
+		tag, p = objStream, unsafe.Pointer(o)
+	default:
+		panic(fmt.Sprintf("store: value of type %T cannot be stored in an entry", o))
+	}
+	e.tag, e.objp = tag, p
+}
+
+// dropObject removes the entry's value object (a string has none).
+func (e *Entry) dropObject() { e.tag, e.objp = objNone, nil }
 
 // dataBytes returns the entry's key ++ value bytes (capacity included).
 func (e *Entry) dataBytes() []byte {
@@ -122,7 +209,7 @@ func (e *Entry) Kind() Kind { return e.kind }
 func (e *Entry) Str() []byte { return e.dataBytes()[e.klen:] }
 
 // Obj returns the value of a non-string entry.
-func (e *Entry) Obj() any { return e.obj }
+func (e *Entry) Obj() any { return e.object() }
 
 // ExpireAt returns the absolute expiry in unix milliseconds, 0 for none.
 func (e *Entry) ExpireAt() int64 { return e.expireAt }
@@ -140,7 +227,7 @@ func (e *Entry) TouchAccess(v uint32) {
 // Encoding returns the name OBJECT ENCODING replies with for a string.
 func (e *Entry) Encoding() string {
 	if e.kind != KindString {
-		if enc, ok := e.obj.(interface{ Encoding() string }); ok {
+		if enc, ok := e.object().(interface{ Encoding() string }); ok {
 			return enc.Encoding()
 		}
 		return "unknown"
@@ -169,9 +256,13 @@ func isCanonicalInt(b []byte) bool {
 	return string(strconv.AppendInt(buf[:0], n, 10)) == string(b)
 }
 
-// entryOverhead is the accounted size of an Entry struct plus its bucket
-// slot, in bytes (64-byte size class + 8-byte bucket pointer).
-const entryOverhead = int(unsafe.Sizeof(Entry{})) + 8
+// entrySize is the size of the Entry struct (56 bytes).
+const entrySize = unsafe.Sizeof(Entry{})
+
+// entryOverhead is the accounted size of an Entry allocated alone plus its
+// bucket slot, in bytes: the size class of the struct (64 for its 56
+// bytes) and an 8-byte bucket pointer.
+var entryOverhead = roundAlloc(int(entrySize)) + 8
 
 // roundAlloc rounds n up to the size class the Go allocator would use:
 // tiny allocations share 16-byte blocks, then goSizeClasses up to 32 KiB,

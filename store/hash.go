@@ -62,8 +62,8 @@ const (
 	lpInt       = 0xc2
 )
 
-// hashListpack is the obj of a hash in the compact encoding: a marker, the
-// fields and values are the entry's blob.
+// hashListpack is the entry object of a hash in the compact encoding: a
+// marker, the fields and values are the entry's blob.
 type hashListpack struct{ _ byte }
 
 // hashLP is the marker every compact hash shares.
@@ -79,7 +79,7 @@ func (h *hashListpack) Clone() any { return h }
 // MemoryUsage is 0: the blob is accounted as the entry's own bytes.
 func (*hashListpack) MemoryUsage() int64 { return 0 }
 
-// hashTable is the obj of a hash in the "hashtable" encoding.
+// hashTable is the entry object of a hash in the "hashtable" encoding.
 type hashTable struct {
 	d Dict[string]
 	// mem is the bytes of the elements: entries and string data.
@@ -575,11 +575,11 @@ func (tx *Tx) insertHash(key, blob []byte, ht *hashTable) *Entry {
 	var e *Entry
 	if ht != nil {
 		e = newBlobEntry(h, key, 0)
-		e.obj = ht
+		e.setObject(ht)
 	} else {
 		e = newBlobEntry(h, key, len(blob))
 		copy(e.dataBytes()[e.klen:], blob)
-		e.obj = hashLP
+		e.setObject(hashLP)
 	}
 	e.kind = KindHash
 	e.access.Store(tx.lru)
@@ -604,14 +604,14 @@ func (tx *Tx) hashConvert(e *Entry) (*Entry, *hashTable) {
 	ht := lpToTable(e.blob())
 	s := tx.entryShard(tx.db, e)
 	nw := newBlobEntry(0, e.Key(), 0)
-	nw.obj = ht
+	nw.setObject(ht)
 	s.replaceLocked(e, nw)
 	return nw, ht
 }
 
 // tableOf returns e's table, or nil for a compact hash.
 func tableOf(e *Entry) *hashTable {
-	ht, _ := e.obj.(*hashTable)
+	ht, _ := e.object().(*hashTable)
 	return ht
 }
 

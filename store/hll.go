@@ -335,7 +335,7 @@ func (*hllPast) Clone() any { return nil }
 // hllOf returns e's value as an hllVal.
 func hllOf(e *Entry) hllVal {
 	h := hllVal{b: e.Str(), key: e.Key()}
-	if p, ok := e.obj.(*hllPast); ok && p.n == len(h.b) {
+	if p, ok := e.object().(*hllPast); ok && p.n == len(h.b) {
 		h.past = p.b
 	}
 	return h
@@ -622,9 +622,9 @@ func (tx *Tx) storeHLL(e *Entry, h *hllVal, before int64) {
 	default:
 		panic("store: HLL value outside its entry")
 	}
-	e.obj = nil
+	e.dropObject()
 	if h.past != 0 {
-		e.obj = &hllPast{h.past, len(v)}
+		e.setObject(&hllPast{h.past, len(v)})
 	}
 	e.enc = encRaw
 	tx.Resized(e, before)

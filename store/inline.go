@@ -13,58 +13,15 @@ import "unsafe"
 //
 // Small keys and values therefore live in the same allocation as their
 // Entry: an Entry followed by a byte array sized to land exactly on one of
-// the Go allocator's size classes (every class from 96 to 256 bytes). e.data points into that array, so the
-// key is on the Entry's own or the next cache line, and one allocation
-// replaces two. Larger data, or data that outgrows its array, gets a
-// separate slice as before.
-
-type inline16 struct {
-	Entry
-	buf [16]byte
-}
-type inline32 struct {
-	Entry
-	buf [32]byte
-}
-type inline48 struct {
-	Entry
-	buf [48]byte
-}
-type inline64 struct {
-	Entry
-	buf [64]byte
-}
-type inline80 struct {
-	Entry
-	buf [80]byte
-}
-type inline96 struct {
-	Entry
-	buf [96]byte
-}
-type inline112 struct {
-	Entry
-	buf [112]byte
-}
-type inline128 struct {
-	Entry
-	buf [128]byte
-}
-type inline144 struct {
-	Entry
-	buf [144]byte
-}
-type inline160 struct {
-	Entry
-	buf [160]byte
-}
-type inline176 struct {
-	Entry
-	buf [176]byte
-}
+// the Go allocator's size classes (every class from 80 to 256 bytes: with
+// the 56-byte Entry, arrays of 24 to 200 bytes). e.data points into that
+// array, so the key is on the Entry's own or the next cache line, and one
+// allocation replaces two. Larger data, or data that outgrows its array,
+// gets a separate slice as before. The arrays are blob.go's blobEntry,
+// allocated by allocBlob.
 
 // maxInline is the most key+value bytes stored inside an entry.
-const maxInline = 176
+const maxInline = 256 - int(entrySize)
 
 // newEntry allocates an entry for key with hash h and string bytes val,
 // inline when they fit.
@@ -73,45 +30,33 @@ func newEntry(h uint64, key, val []byte) *Entry {
 	var e *Entry
 	var buf []byte
 	switch {
-	case n <= 16:
-		x := new(inline16)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 32:
-		x := new(inline32)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 48:
-		x := new(inline48)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 64:
-		x := new(inline64)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 80:
-		x := new(inline80)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 96:
-		x := new(inline96)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 112:
-		x := new(inline112)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 128:
-		x := new(inline128)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 144:
-		x := new(inline144)
-		e, buf = &x.Entry, x.buf[:]
-	case n <= 160:
-		x := new(inline160)
-		e, buf = &x.Entry, x.buf[:]
+	case n <= 80-int(entrySize):
+		e, buf = allocBlob[[80 - entrySize]byte]()
+	case n <= 96-int(entrySize):
+		e, buf = allocBlob[[96 - entrySize]byte]()
+	case n <= 112-int(entrySize):
+		e, buf = allocBlob[[112 - entrySize]byte]()
+	case n <= 128-int(entrySize):
+		e, buf = allocBlob[[128 - entrySize]byte]()
+	case n <= 144-int(entrySize):
+		e, buf = allocBlob[[144 - entrySize]byte]()
+	case n <= 160-int(entrySize):
+		e, buf = allocBlob[[160 - entrySize]byte]()
+	case n <= 176-int(entrySize):
+		e, buf = allocBlob[[176 - entrySize]byte]()
+	case n <= 192-int(entrySize):
+		e, buf = allocBlob[[192 - entrySize]byte]()
+	case n <= 208-int(entrySize):
+		e, buf = allocBlob[[208 - entrySize]byte]()
+	case n <= 224-int(entrySize):
+		e, buf = allocBlob[[224 - entrySize]byte]()
+	case n <= 240-int(entrySize):
+		e, buf = allocBlob[[240 - entrySize]byte]()
 	case n <= maxInline:
-		x := new(inline176)
-		e, buf = &x.Entry, x.buf[:]
+		e, buf = allocBlob[[256 - entrySize]byte]()
 	default:
 		e = new(Entry)
 		buf = make([]byte, n)
-	}
-	if n <= maxInline {
-		e.flags |= flagInline
 	}
 	buf = buf[:n]
 	copy(buf, key)
@@ -131,7 +76,7 @@ func (e *Entry) inlineCap() int {
 	if e.flags&flagInline == 0 {
 		return 0
 	}
-	base := uintptr(unsafe.Pointer(e)) + unsafe.Sizeof(Entry{})
+	base := uintptr(unsafe.Pointer(e)) + entrySize
 	if uintptr(unsafe.Pointer(unsafe.SliceData(e.dataBytes()))) != base {
 		return 0 // data moved out to a separate slice
 	}
@@ -163,7 +108,7 @@ func (e *Entry) setData(key, val []byte) {
 func (e *Entry) size() int64 {
 	var n int64
 	if ic := e.inlineCap(); ic > 0 {
-		n = int64(roundAlloc(int(unsafe.Sizeof(Entry{}))+ic)) + 8
+		n = int64(roundAlloc(int(entrySize)+ic)) + 8
 	} else {
 		n = int64(entryOverhead) + int64(roundAlloc(cap(e.dataBytes())))
 		if e.flags&flagInline != 0 {
@@ -171,8 +116,10 @@ func (e *Entry) size() int64 {
 			n += 64
 		}
 	}
-	if s, ok := e.obj.(interface{ MemoryUsage() int64 }); ok {
-		n += s.MemoryUsage()
+	if e.tag != objNone {
+		if s, ok := e.object().(interface{ MemoryUsage() int64 }); ok {
+			n += s.MemoryUsage()
+		}
 	}
 	return n
 }

@@ -47,7 +47,7 @@ func TestMutationCommandAndKeys(t *testing.T) {
 		tx.Emit([]byte("SET"), []byte("a"), []byte("2"))
 	})
 	run("hset", []string{"h"}, func() {
-		tx.PutIn(db, []byte("h"), KindHash, nil, struct{}{}, 0)
+		tx.PutIn(db, []byte("h"), KindHash, nil, hashLP, 0)
 		tx.Emit([]byte("HSET"), []byte("h"))
 	})
 	run("hdel", []string{"h"}, func() {

@@ -24,8 +24,8 @@ import (
 //     and removing members never narrows it, exactly as Redis's intset.
 //     A stored intset lives in the entry's own data array after the key
 //     (where a string keeps its value), so a small set of integers costs
-//     one allocation, key and members together; Entry.obj then holds the
-//     shared intsetObj marker, which only names the encoding.
+//     one allocation, key and members together; the entry's object then
+//     is the shared intsetObj marker, which only names the encoding.
 //   - hashtable (setHT: a Dict with no values), once a member is not an
 //     integer or the intset grows past set-max-intset-entries. A set never
 //     converts back, except that SPOP rebuilding the remainder of a set (as
@@ -46,8 +46,8 @@ import (
 // change a stored set REQUIRE the write lock of its shard, and the caller
 // re-accounts memory with Tx.Resized (Size before, Resized after).
 
-// intsetObj is Entry.obj of every intset-encoded set: the members live in
-// the entry's data array.
+// intsetObj is the entry object of every intset-encoded set: the members
+// live in the entry's data array.
 var intsetObj = &intsetMark{}
 
 // intsetMark names the intset encoding; it holds no data.
@@ -427,7 +427,7 @@ func (runtimeSource) Uint64() uint64 { return rand.Uint64() }
 
 // set returns a view of e's set.
 func (e *Entry) set() Set {
-	if ht, ok := e.obj.(*setHT); ok {
+	if ht, ok := e.object().(*setHT); ok {
 		return Set{ht: ht}
 	}
 	return Set{data: e.dataBytes(), off: int(e.klen)}
@@ -436,8 +436,8 @@ func (e *Entry) set() Set {
 // syncSet stores a changed view back into e.
 func (e *Entry) syncSet(s *Set) {
 	if s.ht != nil {
-		if e.obj != s.ht { // converted from an intset: drop the integers
-			e.obj = s.ht
+		if e.object() != s.ht { // converted from an intset: drop the integers
+			e.setObject(s.ht)
 			e.setData(e.Key(), nil)
 		}
 		return
@@ -456,7 +456,7 @@ func (e *Entry) SetLen() int {
 }
 
 // SetIsIntset reports whether e's set is intset-encoded.
-func (e *Entry) SetIsIntset() bool { return e.obj == intsetObj }
+func (e *Entry) SetIsIntset() bool { return e.tag == objIntset }
 
 // SetHas reports whether m is a member of e's set.
 func (e *Entry) SetHas(m []byte) bool {
@@ -513,7 +513,7 @@ func (e *Entry) SetRemove(members ...[]byte) int {
 // (0 when done). An intset has no cursor: iterate it whole.
 // The member bytes must not be modified.
 func (e *Entry) SetScan(cursor uint64, fn func(m []byte)) uint64 {
-	ht, ok := e.obj.(*setHT)
+	ht, ok := e.object().(*setHT)
 	if !ok {
 		return 0
 	}
@@ -610,10 +610,10 @@ func (tx *Tx) PutSet(key []byte, s *Set, at int64) *Entry {
 func (tx *Tx) ReplaceSet(e *Entry, s *Set) {
 	before := e.size()
 	if s.ht != nil {
-		e.obj = s.ht
+		e.setObject(s.ht)
 		e.setData(e.Key(), nil)
 	} else {
-		e.obj = intsetObj
+		e.setObject(intsetObj)
 		e.setData(e.Key(), s.data[s.off:])
 	}
 	tx.Resized(e, before)

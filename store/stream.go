@@ -142,7 +142,7 @@ type Stream struct {
 func NewStream() *Stream { return &Stream{} }
 
 // StreamOf returns the stream of a stream entry.
-func StreamOf(e *Entry) *Stream { return e.obj.(*Stream) }
+func StreamOf(e *Entry) *Stream { return e.object().(*Stream) }
 
 // Encoding returns "stream" (OBJECT ENCODING).
 func (*Stream) Encoding() string { return "stream" }

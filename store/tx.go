@@ -313,7 +313,7 @@ func (tx *Tx) SetString(key, val []byte, at int64) *Entry {
 	} else {
 		e.setData(key, val)
 	}
-	e.obj = nil
+	e.dropObject()
 	e.kind = KindString
 	e.enc = encAuto
 	s.setExpireLocked(e, at)
@@ -330,7 +330,7 @@ func (tx *Tx) AppendString(e *Entry, v []byte) int {
 	before := e.size()
 	e.setBytes(append(e.dataBytes(), v...))
 	e.enc = encRaw
-	e.obj = nil // drop hll.go's byte past the end, as Redis re-terminates
+	e.dropObject() // drop hll.go's byte past the end, as Redis re-terminates
 	s.addUsed(e.size() - before)
 	return len(e.dataBytes()) - int(e.klen)
 }
@@ -379,7 +379,8 @@ func (tx *Tx) putIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 		tx.noteCreated(db, key)
 	}
 	e := newEntry(h, key, str)
-	e.kind, e.obj = kind, obj
+	e.kind = kind
+	e.setObject(obj)
 	e.access.Store(tx.lru)
 	s.insertLocked(e, h)
 	if at != 0 {
@@ -394,8 +395,8 @@ func (tx *Tx) putIn(db *DB, key []byte, kind Kind, str []byte, obj any, at int64
 // values. It returns the new entry (COPY, and RENAME/MOVE via MoveEntry).
 func (tx *Tx) CloneEntryTo(db *DB, key []byte, src *Entry, cloneObj func(any) any) *Entry {
 	var obj any
-	if src.obj != nil {
-		obj = cloneObj(src.obj)
+	if src.tag != objNone {
+		obj = cloneObj(src.object())
 	}
 	e := tx.putIn(db, key, src.kind, src.Str(), obj, src.expireAt, true)
 	e.enc = src.enc
@@ -408,7 +409,7 @@ func (tx *Tx) MoveEntry(srcDB *DB, src *Entry, dstDB *DB, key []byte) *Entry {
 	s := tx.entryShard(srcDB, src)
 	s.deleteLocked(src)
 	tx.removed(srcDB, src)
-	e := tx.putIn(dstDB, key, src.kind, src.Str(), src.obj, src.expireAt, true)
+	e := tx.putIn(dstDB, key, src.kind, src.Str(), src.object(), src.expireAt, true)
 	e.enc = src.enc
 	e.access.Store(src.access.Load())
 	return e

@@ -385,7 +385,7 @@ type ZSet struct {
 
 // ZSetOf returns the view of a sorted set entry (e.Kind() == KindZSet).
 func ZSetOf(e *Entry) ZSet {
-	switch o := e.obj.(type) {
+	switch o := e.object().(type) {
 	case *zsetLP:
 		b, n := o.parts()
 		return ZSet{lp: b, n: n}
@@ -1022,7 +1022,7 @@ type zsetEditor struct {
 }
 
 func openZSet(e *Entry) zsetEditor {
-	switch o := e.obj.(type) {
+	switch o := e.object().(type) {
 	case *zsetLP:
 		body, n := o.parts()
 		buf := lpScratch.Get().(*[]byte)
@@ -1164,9 +1164,9 @@ func (z *zsetEditor) close(s *shard, e *Entry, before int64) bool {
 	if z.buf != nil {
 		if z.dirty {
 			if z.sl != nil {
-				e.obj = z.sl
+				e.setObject(z.sl)
 			} else {
-				e.obj = newZsetLP(z.lp, z.n)
+				e.setObject(newZsetLP(z.lp, z.n))
 			}
 		}
 		if cap(z.lp) <= 64*1024 {

@@ -249,7 +249,7 @@ func checkZSet(t *testing.T, e *Entry, m zmodel, rng *rand.Rand) {
 	if z.Len() != len(want) {
 		t.Fatalf("Len %d, want %d", z.Len(), len(want))
 	}
-	if sl, ok := e.obj.(*zsetSL); ok {
+	if sl, ok := e.object().(*zsetSL); ok {
 		checkSkiplist(t, sl)
 	}
 	var got []string
@@ -422,7 +422,7 @@ func entryAccounted(e *Entry) int64 {
 	} else {
 		n = int64(entryOverhead) + int64(roundAlloc(cap(e.dataBytes())))
 	}
-	switch o := e.obj.(type) {
+	switch o := e.object().(type) {
 	case *zsetLP:
 		n += int64(roundAlloc(o.blobLen()))
 	case *zsetSL:
