@@ -403,11 +403,27 @@ func (st *Store) pickShard(db *DB, volatile bool, rng *rand.Rand) *shard {
 // returns how many: from the expiry heap when volatile (at most its
 // size), else from consecutive buckets from a random one (Redis's
 // dictGetSomeKeys). REQUIRES: sh's read lock.
+//
+// Each sampled entry is a cache miss, often a TLB miss too, into a heap of
+// hundreds of megabytes. The entries are found first (bucket slots and
+// heap slots are contiguous) and touched together before fn reads them,
+// so that their misses overlap instead of being paid one after another
+// while walking: under a SET flood past maxmemory, sampling took 35% of
+// the CPU, 20% of it in the loads of the sampled entries' words.
 func (st *Store) sampleShard(sh *shard, volatile bool, n int, rng *rand.Rand, fn func(*Entry)) int {
+	var batch [sampleBatch]*Entry
 	if volatile {
 		k := min(n, len(sh.exp))
-		for i := 0; i < k; i++ {
-			fn(sh.exp[rng.IntN(len(sh.exp))].e)
+		for done := 0; done < k; {
+			c := min(k-done, sampleBatch)
+			for i := range c {
+				batch[i] = sh.exp[rng.IntN(len(sh.exp))].e
+			}
+			touchEntries(batch[:c])
+			for _, e := range batch[:c] {
+				fn(e)
+			}
+			done += c
 		}
 		return k
 	}
@@ -418,13 +434,38 @@ func (st *Store) sampleShard(sh *shard, volatile bool, n int, rng *rand.Rand, fn
 	m := uint64(len(t.buckets) - 1)
 	b := rng.Uint64() & m
 	got := 0
-	for steps := uint64(0); steps <= m && got < n; steps++ {
-		for e := t.buckets[(b+steps)&m]; e != nil && got < n; e = e.next {
-			fn(e)
-			got++
+	for steps := uint64(0); steps <= m && got < n; {
+		// The heads of the next non-empty buckets, one per entry still
+		// needed; their chains are walked in bucket order as before.
+		c := 0
+		for ; steps <= m && c < min(n-got, sampleBatch); steps++ {
+			if e := t.buckets[(b+steps)&m]; e != nil {
+				batch[c] = e
+				c++
+			}
+		}
+		touchEntries(batch[:c])
+		for _, e := range batch[:c] {
+			for ; e != nil && got < n; e = e.next {
+				fn(e)
+				got++
+			}
 		}
 	}
 	return got
+}
+
+// sampleBatch is how many sampled entries are touched together.
+const sampleBatch = 16
+
+// touchEntries loads the access word of each entry: the loads do not
+// depend on one another, so the CPU overlaps their cache misses.
+func touchEntries(es []*Entry) uint32 {
+	var x uint32
+	for _, e := range es {
+		x += e.access.Load()
+	}
+	return x
 }
 
 // anyCandidates reports whether some database holds an evictable key.
