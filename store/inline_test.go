@@ -112,3 +112,23 @@ func TestEntryObject(t *testing.T) {
 	}()
 	e.setObject([]string{"x"})
 }
+
+// TestInlineDataHasNoSelfPointer: an inline entry finds its array from
+// itself (dp nil, one pointer fewer for the collector), and a separate
+// array is pointed to as before.
+func TestInlineDataHasNoSelfPointer(t *testing.T) {
+	e := newEntry(0, []byte("key"), []byte("value"))
+	if e.dp != nil || string(e.Key()) != "key" || string(e.Str()) != "value" {
+		t.Fatalf("inline entry: dp %p key %q value %q", e.dp, e.Key(), e.Str())
+	}
+	e.setData([]byte("key"), []byte("v2"))
+	if e.dp != nil || string(e.Str()) != "v2" || e.inlineCap() == 0 {
+		t.Fatalf("rewritten in place: dp %p value %q", e.dp, e.Str())
+	}
+	big := make([]byte, 1000)
+	big[999] = 'x'
+	e.setData([]byte("key"), big)
+	if e.dp == nil || len(e.Str()) != 1000 || e.Str()[999] != 'x' || e.inlineCap() != 0 {
+		t.Fatalf("moved out: dp %p len %d", e.dp, len(e.Str()))
+	}
+}
