@@ -171,3 +171,62 @@ func TestSketch(t *testing.T) {
 		t.Fatalf("after aging hot estimate %d, want %d", got, SketchMax/2)
 	}
 }
+
+// TestPoolModel: random offers and pops against a plain sorted list that
+// keeps the PoolSize highest distinct items.
+func TestPoolModel(t *testing.T) {
+	type cand struct {
+		score uint64
+		item  int
+	}
+	var p Pool[int]
+	var model []cand // ascending by score, ties: earlier offers first... as the pool
+	r := uint64(12345)
+	next := func(n uint64) uint64 { r = r*6364136223846793005 + 1442695040888963407; return (r >> 33) % n }
+	for step := 0; step < 20000; step++ {
+		if next(4) == 0 {
+			it, s, ok := p.Pop()
+			if ok != (len(model) > 0) {
+				t.Fatalf("step %d: pop ok %v, model %d", step, ok, len(model))
+			}
+			if ok {
+				top := model[len(model)-1]
+				if s != top.score {
+					t.Fatalf("step %d: popped %d/%d, want score %d", step, it, s, top.score)
+				}
+				// Among equal scores the item may differ; remove the popped one.
+				for i := len(model) - 1; i >= 0; i-- {
+					if model[i].item == it && model[i].score == s {
+						model = append(model[:i], model[i+1:]...)
+						break
+					}
+				}
+			}
+			continue
+		}
+		c := cand{next(50), int(next(200))}
+		dup := false
+		for _, m := range model {
+			dup = dup || m.item == c.item
+		}
+		p.Offer(c.score, c.item)
+		if dup {
+			continue
+		}
+		k := 0
+		for k < len(model) && model[k].score < c.score {
+			k++
+		}
+		if len(model) == PoolSize {
+			if k == 0 {
+				continue
+			}
+			model = append(model[1:k], append([]cand{c}, model[k:]...)...)
+		} else {
+			model = append(model[:k], append([]cand{c}, model[k:]...)...)
+		}
+		if p.Len() != len(model) {
+			t.Fatalf("step %d: len %d, model %d", step, p.Len(), len(model))
+		}
+	}
+}
