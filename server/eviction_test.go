@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -220,9 +221,20 @@ func TestGoMemoryLimit(t *testing.T) {
 	if got, want := debug.SetMemoryLimit(-1), int64(100<<20)/goLimitDen*goLimitNum+goLimitSlack; got != want {
 		t.Fatalf("limit %d, want %d", got, want)
 	}
+	if _, env := os.LookupEnv("GOGC"); !env {
+		gc := debug.SetGCPercent(goGCPercentMaxmemory)
+		if gc != goGCPercentMaxmemory {
+			t.Fatalf("GOGC %d with maxmemory set, want %d", gc, goGCPercentMaxmemory)
+		}
+	}
 	c.MustDo(t, "CONFIG", "SET", "maxmemory", "0")
 	if got := debug.SetMemoryLimit(-1); got != before {
 		t.Fatalf("limit %d after maxmemory 0, want %d", got, before)
+	}
+	if _, env := os.LookupEnv("GOGC"); !env {
+		if gc := debug.SetGCPercent(goGCInitial); gc != goGCInitial {
+			t.Fatalf("GOGC %d after maxmemory 0, want %d", gc, goGCInitial)
+		}
 	}
 }
 
