@@ -58,6 +58,13 @@ type Client struct {
 	// oomAtStart: memory was over maxmemory when the current command
 	// started (Redis's pre_command_oom_state; scripts read it, lua_oom.go).
 	oomAtStart bool
+	// CLIENT REPLY (cmd_conn.go): replyOff drops every reply, replySkip
+	// the current command's, replySkipNext the next command's; replyMark
+	// is where the current command's reply starts in out, replyDone says
+	// call already dropped it.
+	replyOff, replySkip, replySkipNext bool
+	replyMark                          int
+	replyDone                          bool
 
 	batchStart time.Time     // when the current batch of commands began
 	mark       time.Duration // end of the last command since batchStart; <0: none
@@ -227,6 +234,18 @@ func (c *Client) kill() {
 
 // execute looks a command up, checks it and runs it.
 func (c *Client) execute(args [][]byte) {
+	c.replyMark, c.replyDone = len(c.out), false
+	c.dispatch(args)
+	if (c.replyOff || c.replySkip) && !c.replyDone && c.replyMark <= len(c.out) {
+		c.out = c.out[:c.replyMark] // a reply written before call (an error)
+	}
+	// Redis's resetClient: SKIP covers exactly the command after CLIENT
+	// REPLY SKIP.
+	c.replySkip, c.replySkipNext = c.replySkipNext, false
+}
+
+// dispatch checks a command and runs it, or answers why not.
+func (c *Client) dispatch(args [][]byte) {
 	cmd, msg := c.srv.resolveCommand(args)
 	if msg != "" {
 		c.reject(cmd, msg)
@@ -289,6 +308,7 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 	if c.async != nil {
 		c.stageOut()
 	}
+	c.replyMark = min(c.replyMark, len(c.out))
 	// CLIENT LIST's cmd= names the running command (a blocked BLPOP, the
 	// CLIENT LIST itself), as Redis sets lastcmd before calling.
 	c.lastCmd.Store(cmd)
@@ -296,6 +316,9 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 		c.trackBefore(cmd, args)
 	}
 	c.run(cmd, args)
+	if (c.replyOff || c.replySkip) && !pushReply(cmd) {
+		c.dropReply()
+	}
 	if c.trk != nil {
 		c.trackAfter(cmd)
 	}

@@ -221,7 +221,49 @@ func cmdReset(c *Client, args [][]byte) {
 	// Redis 7.2 documents that RESET turns NO-EVICT and NO-TOUCH off.
 	c.noEvict.Store(false)
 	c.noTouch.Store(false)
+	// Redis's RESET turns CLIENT REPLY OFF and a pending SKIP off (a SKIP
+	// already covering RESET itself still drops its reply).
+	c.replyOff, c.replySkipNext = false, false
 	c.WriteSimple("RESET")
+}
+
+// CLIENT REPLY ON | OFF | SKIP: whether the server answers the client's
+// commands. OFF answers nothing until ON; SKIP drops the next command's
+// reply (after OFF it does nothing); ON answers OK. Pub/sub confirmations
+// and pushes are still sent, as Redis sends them.
+func cmdClientReply(c *Client, args [][]byte) {
+	switch arg := args[2]; {
+	case eqFold(arg, "on"):
+		c.replyOff, c.replySkip = false, false
+		c.WriteOK()
+	case eqFold(arg, "off"):
+		c.replyOff = true
+	case eqFold(arg, "skip"):
+		if !c.replyOff {
+			c.replySkipNext = true
+		}
+	default:
+		c.WriteError(errSyntax)
+	}
+}
+
+// pushReply reports whether cmd's reply is a push Redis sends even under
+// CLIENT REPLY OFF or SKIP: the (un)subscribe confirmations.
+func pushReply(cmd *Command) bool {
+	switch cmd.Name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe":
+		return true
+	}
+	return false
+}
+
+// dropReply removes the current command's reply from the output
+// (CLIENT REPLY OFF or SKIP).
+func (c *Client) dropReply() {
+	if c.replyMark <= len(c.out) {
+		c.out = c.out[:c.replyMark]
+	}
+	c.replyDone = true
 }
 
 // CLIENT ID
@@ -698,6 +740,8 @@ var clientHelp = []string{
 	"      Return clients of specified type.",
 	"    * ID <client-id> [<client-id> ...]",
 	"      Return clients of specified ids.",
+	"REPLY (ON|OFF|SKIP)",
+	"    Control the replies sent to the current connection.",
 	"SETNAME <name>",
 	"    Assign the name <name> to the current connection.",
 	"SETINFO <option> <value>",

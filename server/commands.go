@@ -105,6 +105,14 @@ func commandDefs() []*Command {
 					Handler: cmdClientNoTouch,
 				},
 				{
+					Name: "client|reply", Arity: 3,
+					Flags: FlagNoScript | FlagLoading | FlagStale,
+					ACL:   CatSlow | CatConnection,
+					Group: "connection", Since: "3.2.0", Complexity: "O(1)",
+					Summary: summaries["client|reply"],
+					Handler: cmdClientReply,
+				},
+				{
 					Name: "client|setinfo", Arity: 4,
 					Flags: FlagNoScript | FlagLoading | FlagStale,
 					ACL:   CatSlow | CatConnection,
@@ -3003,6 +3011,7 @@ var summaries = map[string]string{
 	"client|info":             "Describes the current connection.",
 	"client|kill":             "Closes the connections that match a filter.",
 	"client|list":             "Describes every open connection.",
+	"client|reply":            "Turns the server's replies to the connection on or off, or skips the next one.",
 	"client|no-evict":         "Sets whether the connection's own memory may be evicted.",
 	"client|no-touch":         "Sets whether the connection's reads update keys' access time.",
 	"client|setinfo":          "Records the client library's name or version for CLIENT LIST.",
