@@ -75,7 +75,8 @@ const embstrLimit = 44
 type Entry struct {
 	next *Entry // bucket chain
 	// dp, dlen and dcap are the key bytes then the string value's bytes,
-	// as a slice without its 24-byte header (dataBytes, setBytes): with
+	// as a slice without its 24-byte header (dataBytes, setBytes; dp is
+	// nil while they are in the entry's own inline array): with
 	// the key's hash recomputed where needed instead of stored, that took
 	// the struct from 80 bytes to 64 (and objp to 56 since).
 	dp *byte

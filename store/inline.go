@@ -14,9 +14,10 @@ import "unsafe"
 // Small keys and values therefore live in the same allocation as their
 // Entry: an Entry followed by a byte array sized to land exactly on one of
 // the Go allocator's size classes (every class from 80 to 256 bytes: with
-// the 56-byte Entry, arrays of 24 to 200 bytes). e.data points into that
-// array, so the key is on the Entry's own or the next cache line, and one
-// allocation replaces two. Larger data, or data that outgrows its array,
+// the 56-byte Entry, arrays of 24 to 200 bytes). The entry finds that
+// array right behind itself (dataBytes; no pointer is stored), so the key
+// is on the Entry's own or the next cache line, and one allocation
+// replaces two. Larger data, or data that outgrows its array,
 // gets a separate slice as before. The arrays are blob.go's blobEntry,
 // allocated by allocBlob.
 
