@@ -271,6 +271,9 @@ func (c *Client) dispatch(args [][]byte) {
 		c.reject(cmd, errOOM) // inside MULTI: EXEC will abort, as in Redis
 		return
 	}
+	if c.srv.pause.active.Load() && !c.waitPause(cmd) { // pause.go
+		return
+	}
 	if c.multi != nil && c.queue(cmd, args) { // cmd_multi.go
 		return
 	}

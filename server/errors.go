@@ -36,6 +36,7 @@ const (
 	errTimeout         = "ERR timeout is not an integer or out of range"
 	errTimeoutNotFloat = "ERR timeout is not a float or out of range"
 	errTimeoutNegative = "ERR timeout is negative"
+	errPauseMode       = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 	errClientName      = "ERR Client names cannot contain spaces, newlines or special characters."
 	errNoSuchClient    = "ERR No such client"
 	errProtoVersion    = "NOPROTO unsupported protocol version"

@@ -62,6 +62,7 @@ type Server struct {
 	admin     adminHTTP                   // the admin HTTP listener (admin.go)
 	scripts   scriptEngine                // Lua scripts and functions (lua_run.go)
 	evict     evictState                  // maxmemory on the command path (eviction.go)
+	pause     pauseState                  // CLIENT PAUSE (pause.go)
 
 	errMu      sync.Mutex
 	errorStats map[string]int64
