@@ -319,7 +319,7 @@ func (c *Client) call(cmd *Command, args [][]byte) {
 		c.trackBefore(cmd, args)
 	}
 	c.run(cmd, args)
-	if (c.replyOff || c.replySkip) && !pushReply(cmd) {
+	if c.replyOff || c.replySkip {
 		c.dropReply()
 	}
 	if c.trk != nil {

@@ -230,7 +230,9 @@ func cmdReset(c *Client, args [][]byte) {
 // CLIENT REPLY ON | OFF | SKIP: whether the server answers the client's
 // commands. OFF answers nothing until ON; SKIP drops the next command's
 // reply (after OFF it does nothing); ON answers OK. Pub/sub confirmations
-// and pushes are still sent, as Redis sends them.
+// and pushes are still sent, as Redis sends them: they go to the output
+// queue as they are written (pubsub.go, tracking.go), past the reply that
+// dropReply cuts.
 func cmdClientReply(c *Client, args [][]byte) {
 	switch arg := args[2]; {
 	case eqFold(arg, "on"):
@@ -245,16 +247,6 @@ func cmdClientReply(c *Client, args [][]byte) {
 	default:
 		c.WriteError(errSyntax)
 	}
-}
-
-// pushReply reports whether cmd's reply is a push Redis sends even under
-// CLIENT REPLY OFF or SKIP: the (un)subscribe confirmations.
-func pushReply(cmd *Command) bool {
-	switch cmd.Name {
-	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ssubscribe", "sunsubscribe":
-		return true
-	}
-	return false
 }
 
 // dropReply removes the current command's reply from the output

@@ -83,24 +83,3 @@ func TestClientPauseAll(t *testing.T) {
 		t.Fatalf("PING after the pause: %q", r)
 	}
 }
-
-// TestClientPauseErrors: argument errors in Redis's words.
-func TestClientPauseErrors(t *testing.T) {
-	srv := startServer(t)
-	c := dial(t, srv)
-	for _, tc := range []struct{ args, want string }{
-		{"CLIENT PAUSE abc", "-ERR timeout is not an integer or out of range\r\n"},
-		{"CLIENT PAUSE 1.5", "-ERR timeout is not an integer or out of range\r\n"},
-		{"CLIENT PAUSE -1", "-ERR timeout is negative\r\n"},
-		{"CLIENT PAUSE 10 FOO", "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"},
-		{"CLIENT PAUSE 10 write extra", "-ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.\r\n"},
-		{"CLIENT PAUSE", "-ERR wrong number of arguments for 'client|pause' command\r\n"},
-		{"CLIENT UNPAUSE x", "-ERR wrong number of arguments for 'client|unpause' command\r\n"},
-		{"CLIENT UNPAUSE", "+OK\r\n"},
-		{"CLIENT PAUSE 0", "+OK\r\n"},
-	} {
-		if r := c.MustDo(t, strings.Fields(tc.args)...); r != tc.want {
-			t.Errorf("%s: %q, want %q", tc.args, r, tc.want)
-		}
-	}
-}
