@@ -249,7 +249,10 @@ func replayTrace(ctx context.Context, t *Target, trace []uint32, o CacheAsideOpt
 		defer sampler.Done()
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
-		for t.proc != nil {
+		if t.proc == nil {
+			return // not spawned here: no process to sample
+		}
+		for {
 			if rss := procRSS(t.proc.pid()); rss > peak.Load() {
 				peak.Store(rss)
 			}
